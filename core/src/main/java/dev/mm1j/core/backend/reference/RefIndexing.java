@@ -1,0 +1,78 @@
+package dev.mm1j.core.backend.reference;
+
+import dev.mm1j.core.Tensor;
+import java.util.Arrays;
+import java.util.Comparator;
+
+/** Reference ops that index: rotary embedding, row gather, top-k, scatter-add. */
+final class RefIndexing {
+    private RefIndexing() {}
+
+    /**
+     * Half-split rotary embedding: θ = pos·invFreq[j] (float product, as Hugging Face computes it);
+     * out[j] = x[j]·cos θ − x[j+D/2]·sin θ, out[j+D/2] = x[j+D/2]·cos θ + x[j]·sin θ.
+     */
+    static void rope(Tensor out, Tensor x, Tensor positions, Tensor invFreq) {
+        long t = x.dim(0), heads = x.dim(1), d = x.dim(2), half = d / 2;
+        int[] pos = positions.toIntArray();
+        float[] inv = invFreq.toFloatArray();
+        for (long i = 0; i < t; i++) {
+            for (long h = 0; h < heads; h++) {
+                float[] v = new float[(int) d];
+                for (int j = 0; j < d; j++) v[j] = Strided.get(x, new long[] {i, h, j});
+                for (int j = 0; j < half; j++) {
+                    float theta = (float) pos[(int) i] * inv[j];
+                    float cos = (float) Math.cos(theta), sin = (float) Math.sin(theta);
+                    Strided.set(out, new long[] {i, h, j}, v[j] * cos - v[j + (int) half] * sin);
+                    Strided.set(out, new long[] {i, h, j + half}, v[j + (int) half] * cos + v[j] * sin);
+                }
+            }
+        }
+    }
+
+    /** out[t, :] = table[ids[t], :] (dequantized). */
+    static void getRows(Tensor out, Tensor table, Tensor ids) {
+        int[] id = ids.toIntArray();
+        int d = (int) table.dim(1);
+        float[] row = new float[d];
+        for (int t = 0; t < id.length; t++) {
+            if (id[t] < 0 || id[t] >= table.dim(0)) {
+                throw new IndexOutOfBoundsException("[get_rows] id " + id[t] + " outside table " + table);
+            }
+            Strided.readRow(table, table.offset() + id[t] * table.stride(0), table.stride(1), row, d);
+            for (int j = 0; j < d; j++) Strided.set(out, new long[] {t, j}, row[j]);
+        }
+    }
+
+    /** The k largest of each row, descending; ties go to the lower index. */
+    static void topK(Tensor values, Tensor indices, Tensor x, int k) {
+        long r = x.dim(0), c = x.dim(1);
+        for (long i = 0; i < r; i++) {
+            final long row = i;
+            Integer[] order = new Integer[(int) c];
+            for (int j = 0; j < c; j++) order[j] = j;
+            float[] v = new float[(int) c];
+            for (int j = 0; j < c; j++) v[j] = Strided.get(x, new long[] {row, j});
+            Arrays.sort(order, Comparator.comparingDouble((Integer j) -> -v[j]).thenComparingInt(j -> j));
+            for (int j = 0; j < k; j++) {
+                Strided.set(values, new long[] {i, j}, v[order[j]]);
+                Strided.setInt(indices, Strided.offset(indices, new long[] {i, j}), order[j]);
+            }
+        }
+    }
+
+    /** out[ids[i], :] += weights[i] · src[i, :]. */
+    static void indexAdd(Tensor out, Tensor src, Tensor ids, Tensor weights) {
+        int[] id = ids.toIntArray();
+        float[] w = weights == null ? null : weights.toFloatArray();
+        long d = src.dim(1);
+        for (int i = 0; i < id.length; i++) {
+            if (id[i] < 0 || id[i] >= out.dim(0)) throw new IndexOutOfBoundsException("[index_add] id " + id[i] + " outside " + out);
+            for (long j = 0; j < d; j++) {
+                long[] o = {id[i], j};
+                float s = Strided.get(src, new long[] {i, j});
+                Strided.set(out, o, Strided.get(out, o) + (w == null ? s : w[i] * s));
+            }
+        }
+    }
+}

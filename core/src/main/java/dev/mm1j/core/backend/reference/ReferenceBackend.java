@@ -1,0 +1,155 @@
+package dev.mm1j.core.backend.reference;
+
+import dev.mm1j.core.DType;
+import dev.mm1j.core.HostStorage;
+import dev.mm1j.core.Tensor;
+import dev.mm1j.core.backend.Backend;
+import dev.mm1j.core.backend.Op;
+import dev.mm1j.core.backend.UnaryOp;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The reference backend: plain scalar Java, sums in double, the definition of every op. Slow by design;
+ * every other backend is tested against it. Works on any host tensor (allocated, wrapped or mapped).
+ */
+public final class ReferenceBackend implements Backend {
+
+    public static final String NAME = "reference";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String description() {
+        return "reference (scalar Java, one thread)";
+    }
+
+    @Override
+    public Tensor allocate(DType dtype, long... shape) {
+        long n = Tensor.numel(shape);
+        return Tensor.contiguous(HostStorage.allocate(dtype.byteSize(n), this), dtype, shape, true);
+    }
+
+    @Override
+    public boolean isHost() {
+        return true;
+    }
+
+    @Override
+    public void copyIn(Tensor dst, MemorySegment src) {
+        MemorySegment.copy(src, 0, dst.segment(), dst.byteOffset(), dst.byteSize());
+    }
+
+    @Override
+    public void copyOut(Tensor src, MemorySegment dst) {
+        MemorySegment.copy(src.segment(), src.byteOffset(), dst, 0, src.byteSize());
+    }
+
+    @Override
+    public boolean supportsOp(Op op, DType dtype) {
+        return switch (op) {
+            case MATMUL, GET_ROWS, CONV2D -> dtype.isComputable() && dtype != DType.I32;
+            case COPY -> dtype.isComputable();
+            case FILL -> dtype.isComputable() && !dtype.isQuantized();
+            case ATTENTION -> dtype.isFloat();
+            default -> dtype == DType.F32;
+        };
+    }
+
+    @Override
+    public void matmul(Tensor out, Tensor x, Tensor w) {
+        RefMatmul.matmul(out, x, w);
+    }
+
+    @Override
+    public void copy(Tensor out, Tensor x) {
+        RefElementwise.copy(out, x);
+    }
+
+    @Override
+    public void fill(Tensor out, float value) {
+        RefElementwise.fill(out, value);
+    }
+
+    @Override
+    public void add(Tensor out, Tensor a, Tensor b) {
+        RefElementwise.binary(out, a, b, false);
+    }
+
+    @Override
+    public void mul(Tensor out, Tensor a, Tensor b) {
+        RefElementwise.binary(out, a, b, true);
+    }
+
+    @Override
+    public void scale(Tensor out, Tensor x, float s) {
+        RefElementwise.scale(out, x, s);
+    }
+
+    @Override
+    public void unary(UnaryOp op, Tensor out, Tensor x) {
+        RefElementwise.unary(op, out, x);
+    }
+
+    @Override
+    public void softmax(Tensor out, Tensor x, boolean causal, long offset) {
+        RefNorms.softmax(out, x, causal, offset);
+    }
+
+    @Override
+    public void layerNorm(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps) {
+        RefNorms.layerNorm(out, x, weight, bias, eps);
+    }
+
+    @Override
+    public void rmsNorm(Tensor out, Tensor x, Tensor weight, float eps) {
+        RefNorms.rmsNorm(out, x, weight, eps);
+    }
+
+    @Override
+    public void rope(Tensor out, Tensor x, Tensor positions, Tensor invFreq) {
+        RefIndexing.rope(out, x, positions, invFreq);
+    }
+
+    @Override
+    public void mean(Tensor out, Tensor x) {
+        RefNorms.mean(out, x);
+    }
+
+    @Override
+    public void adaptiveAvgPool2d(Tensor out, Tensor x) {
+        RefSpatial.adaptiveAvgPool2d(out, x);
+    }
+
+    @Override
+    public void resizeBicubic(Tensor out, Tensor x) {
+        RefSpatial.resizeBicubic(out, x);
+    }
+
+    @Override
+    public void getRows(Tensor out, Tensor table, Tensor ids) {
+        RefIndexing.getRows(out, table, ids);
+    }
+
+    @Override
+    public void topK(Tensor values, Tensor indices, Tensor x, int k) {
+        RefIndexing.topK(values, indices, x, k);
+    }
+
+    @Override
+    public void indexAdd(Tensor out, Tensor src, Tensor ids, Tensor weights) {
+        RefIndexing.indexAdd(out, src, ids, weights);
+    }
+
+    @Override
+    public void conv2d(Tensor out, Tensor x, Tensor w, int stride, int padding, int groups) {
+        RefSpatial.conv2d(out, x, w, stride, padding, groups);
+    }
+
+    @Override
+    public void attention(Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal, long qOffset) {
+        RefAttention.attention(out, q, k, v, scale, causal, qOffset);
+    }
+}
