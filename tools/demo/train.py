@@ -1,0 +1,238 @@
+"""Trains the demo MM1 on the synthetic world (CPU, one thread), in two stages:
+
+1. vision head start: the ViT + C-Abstractor learn a dense target, the shape and the colour in
+   each of the 9 grid cells, read from the 9 image embeddings by a linear probe (the probe is a
+   training helper, not part of the checkpoint). Each image token thus comes to describe one cell.
+2. the whole model on the question/caption mixture (loss on the answer tokens + EOS, each example
+   weighted equally), the probe loss kept as a small auxiliary term so the vision stays sharp.
+
+Held-out per-category exact match (teacher forced: all answer tokens and EOS argmax-correct, the
+same as greedy exact match) is logged; a checkpoint folder is exported after every evaluation.
+
+    nohup nice /usr/bin/python3 tools/demo/train.py > /dev/null 2>&1 &    # log: tools/demo/train.log
+"""
+import os
+
+for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")  # one thread per process (set before numpy/torch load)
+
+import argparse
+import math
+import random
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from common import (HERE, MODEL_DIR, build_model, export, load_tokenizer, pixels, world)
+
+SEED = 20240611
+MIX = {"caption": 0.25, "count": 0.25, "colour": 0.1, "where": 0.15, "yesno": 0.1, "compare": 0.15}
+SIZES = [84, 96, 112, 126, 168, 224, 252]  # rendered sizes; every image is resized to 84
+
+
+class Probe(nn.Module):
+    """Training helper: per image token, logits for (empty + 5 shapes) and 5 colours."""
+
+    def __init__(self, d):
+        super().__init__()
+        self.shape = nn.Linear(d, len(world.SHAPES) + 1)
+        self.colour = nn.Linear(d, len(world.COLOUR_NAMES))
+
+    def loss(self, embeds, scenes):
+        tgt = [world.cell_targets(s) for s in scenes]
+        shape = torch.tensor([t[0] for t in tgt])
+        colour = torch.tensor([t[1] for t in tgt])
+        ls, lc = self.shape(embeds), self.colour(embeds)
+        loss = F.cross_entropy(ls.reshape(-1, ls.shape[-1]), shape.reshape(-1)) + \
+            F.cross_entropy(lc.reshape(-1, lc.shape[-1]), colour.reshape(-1), ignore_index=-1)
+        ok_shape = ls.argmax(-1) == shape
+        ok_col = (lc.argmax(-1) == colour) | (colour < 0)
+        cell_ok = ok_shape & ok_col
+        return loss, cell_ok.float().mean().item(), cell_ok.all(-1).float().mean().item()
+
+
+def image_batch(rng, scenes):
+    return torch.stack([pixels(world.render(s, rng.choice(SIZES))) for s in scenes])
+
+
+def encode_batch(tok, examples, tpi):
+    """examples: [(scenes, q, a)] -> ids [B, T] (pad 0), labels [B, T'] in expanded positions."""
+    rows, labels = [], []
+    for scenes, q, a in examples:
+        p = tok.encode(world.prompt_text(len(scenes), q))
+        ans = tok.encode(world.answer_text(a), add_bos=False) + [tok.eos_id]
+        rows.append(p + ans)
+        exp_prompt = len(p) + len(scenes) * (tpi - 1)
+        labels.append([-100] * (exp_prompt - 1) + ans + [-100])
+    t = max(map(len, rows))
+    te = max(map(len, labels))
+    ids = torch.tensor([r + [tok.pad_id] * (t - len(r)) for r in rows])
+    lab = torch.tensor([l + [-100] * (te - len(l)) for l in labels])
+    return ids, lab
+
+
+def answer_loss(logits, lab):
+    """Mean over examples of the mean token loss of each answer; also per-example exactness."""
+    t = min(logits.shape[1], lab.shape[1])
+    logits, lab = logits[:, :t], lab[:, :t]
+    ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), lab.reshape(-1),
+                         ignore_index=-100, reduction="none").view(lab.shape)
+    mask = (lab != -100).float()
+    per_ex = (ce * mask).sum(1) / mask.sum(1)
+    exact = ((logits.argmax(-1) == lab) | (lab == -100)).all(1)
+    return per_ex.mean(), exact
+
+
+def make_examples(rng, n, categories=None):
+    cats = categories or rng.choices(list(MIX), weights=list(MIX.values()), k=n)
+    return [(c,) + world.make_example(rng, c) for c in cats]
+
+
+def lr_at(step, total, base, warm=200):
+    if step < warm:
+        return base * (step + 1) / warm
+    return base * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm))))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--stage1-steps", type=int, default=2500)
+    ap.add_argument("--stage2-steps", type=int, default=8000)
+    ap.add_argument("--batch1", type=int, default=64)
+    ap.add_argument("--batch2", type=int, default=32)
+    ap.add_argument("--eval-every", type=int, default=500)
+    ap.add_argument("--run", default=os.path.join(HERE, "run"))
+    ap.add_argument("--log", default=os.path.join(HERE, "train.log"))
+    ap.add_argument("--out", default=MODEL_DIR)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    os.makedirs(args.run, exist_ok=True)
+    logf = open(args.log, "a")
+
+    def log(msg):
+        line = f"[{time.strftime('%H:%M:%S')}] {msg}"
+        print(line, flush=True)
+        logf.write(line + "\n")
+        logf.flush()
+
+    torch.manual_seed(SEED)
+    tok = load_tokenizer()
+    model = build_model(tok)
+    for name, mod in model.language_model.named_modules():
+        if isinstance(mod, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(mod.weight, std=0.02)
+    d = model.config.text.hidden_size
+    tpi = model.config.tokens_per_image
+    probe = Probe(d)
+    n_params = sum(p.numel() for p in model.parameters())
+    state_path = os.path.join(args.run, "state.pt")
+    step1 = step2 = 0
+    vis_params = list(model.vision_tower.parameters()) + list(model.connector.parameters())
+    lm_params = list(model.language_model.parameters())
+    opt1 = torch.optim.AdamW(vis_params + list(probe.parameters()), lr=1e-3, weight_decay=0.01)
+    opt2 = torch.optim.AdamW([{"params": vis_params, "lr": 3e-4},
+                              {"params": lm_params + list(probe.parameters()), "lr": 1e-3}],
+                             weight_decay=0.01)
+    rng = random.Random(SEED)
+    if os.path.exists(state_path):
+        st = torch.load(state_path)
+        model.load_state_dict(st["model"])
+        probe.load_state_dict(st["probe"])
+        opt1.load_state_dict(st["opt1"])
+        opt2.load_state_dict(st["opt2"])
+        step1, step2 = st["step1"], st["step2"]
+        rng.setstate(st["rng"])
+        torch.set_rng_state(st["torch_rng"])
+        log(f"resumed at stage-1 step {step1}, stage-2 step {step2}")
+    else:
+        log(f"start: seed {SEED}, params {n_params}, args {vars(args)}")
+
+    def save_state():
+        torch.save({"model": model.state_dict(), "probe": probe.state_dict(), "opt1": opt1.state_dict(),
+                    "opt2": opt2.state_dict(), "step1": step1, "step2": step2,
+                    "rng": rng.getstate(), "torch_rng": torch.get_rng_state()}, state_path + ".tmp")
+        os.replace(state_path + ".tmp", state_path)
+
+    # fixed held-out sets (their own seed)
+    hrng = random.Random(SEED + 1)
+    held_scenes = [world.random_scene(hrng) for _ in range(256)]
+    held_pix = image_batch(hrng, held_scenes)
+    held_ex = make_examples(hrng, 0, [c for c in world.CATEGORIES for _ in range(60)])
+    held_img = [image_batch(hrng, ex[1]) for ex in held_ex]
+
+    # ---- stage 1
+    t0 = time.time()
+    while step1 < args.stage1_steps:
+        model.train()
+        scenes = [world.random_scene(rng) for _ in range(args.batch1)]
+        x = image_batch(rng, scenes)
+        for g in opt1.param_groups:
+            g["lr"] = lr_at(step1, args.stage1_steps, 1e-3, warm=100)
+        _, emb = model.encode_images(x)
+        loss, cell_acc, img_acc = probe.loss(emb, scenes)
+        opt1.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(vis_params, 1.0)
+        opt1.step()
+        step1 += 1
+        if step1 % 50 == 0:
+            log(f"stage1 step {step1} loss {loss.item():.4f} cell {cell_acc:.4f} image {img_acc:.3f} "
+                f"({(time.time() - t0) / 50:.2f} s/step)")
+            t0 = time.time()
+        if step1 % 250 == 0 or step1 == args.stage1_steps:
+            model.eval()
+            with torch.no_grad():
+                _, emb = model.encode_images(held_pix)
+                l, ca, ia = probe.loss(emb, held_scenes)
+            log(f"stage1 HELD-OUT step {step1}: loss {l.item():.4f} cell acc {ca:.4f} image all-correct {ia:.3f}")
+            save_state()
+
+    # ---- stage 2
+    t0 = time.time()
+    best = -1.0
+    while step2 < args.stage2_steps:
+        model.train()
+        exs = make_examples(rng, args.batch2)
+        scenes = [s for _, ss, _, _ in exs for s in ss]
+        x = image_batch(rng, scenes)
+        ids, lab = encode_batch(tok, [e[1:] for e in exs], tpi)
+        for i, g in enumerate(opt2.param_groups):
+            g["lr"] = lr_at(step2, args.stage2_steps, [3e-4, 1e-3][i])
+        out = model(ids, x)
+        loss, exact = answer_loss(out["logits"], lab)
+        aux, _, _ = probe.loss(out["image_embeds"], scenes)
+        total = loss + 0.3 * aux
+        opt2.zero_grad()
+        total.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt2.step()
+        step2 += 1
+        if step2 % 50 == 0:
+            log(f"stage2 step {step2} loss {loss.item():.4f} aux {aux.item():.4f} "
+                f"batch exact {exact.float().mean().item():.3f} ({(time.time() - t0) / 50:.2f} s/step)")
+            t0 = time.time()
+        if step2 % args.eval_every == 0 or step2 == args.stage2_steps:
+            model.eval()
+            res = {}
+            with torch.no_grad():
+                for c in world.CATEGORIES:
+                    idx = [i for i, e in enumerate(held_ex) if e[0] == c]
+                    ids, lab = encode_batch(tok, [held_ex[i][1:] for i in idx], tpi)
+                    x = torch.cat([held_img[i] for i in idx])
+                    _, exact = answer_loss(model(ids, x)["logits"], lab)
+                    res[c] = exact.float().mean().item()
+            overall = sum(res.values()) / len(res)
+            log(f"stage2 HELD-OUT step {step2}: " + " ".join(f"{k} {v:.3f}" for k, v in res.items())
+                + f" | mean {overall:.3f}")
+            save_state()
+            if overall >= best:
+                best = overall
+                export(model, tok, args.out, {"stage2_step": str(step2), "heldout_mean": f"{overall:.4f}"})
+                log(f"exported checkpoint (held-out mean {overall:.3f}) to {args.out}")
+    log("done")
+
+
+if __name__ == "__main__":
+    main()
