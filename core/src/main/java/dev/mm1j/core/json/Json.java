@@ -1,8 +1,9 @@
 package dev.mm1j.core.json;
 
 import java.io.IOException;
-import java.math.BigDecimal;
+import java.io.InputStream;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -19,12 +20,20 @@ import java.util.Map;
  * {@code String}, integer → {@code Long} (or {@code BigInteger} when it does not fit), other numbers →
  * {@code Double}, true/false → {@code Boolean}, null → {@code null}.
  *
- * <p>Errors are {@link JsonException}s with line and column. Nesting is limited ({@link #DEFAULT_MAX_DEPTH})
- * and so is the input size when reading files, so hostile input cannot exhaust the stack or the heap.
+ * <p>Strict where RFC 8259 leaves room (§8.2, §9): {@code \}u escapes must form valid UTF-16 (a high
+ * surrogate followed by a low one), numbers longer than {@link #MAX_NUMBER_CHARS} characters or beyond the
+ * double range are rejected, input bytes must be valid UTF-8 (a leading byte order mark is skipped).
+ *
+ * <p>Errors are {@link JsonException}s naming the source with line and column. Nesting is limited
+ * ({@link #DEFAULT_MAX_DEPTH}) and so is the input size ({@link #DEFAULT_MAX_BYTES}), so hostile input can
+ * exhaust neither the stack nor the heap.
  */
 public final class Json {
     public static final int DEFAULT_MAX_DEPTH = 512;
-    public static final long DEFAULT_MAX_BYTES = 512L << 20;
+    /** The largest JSON input read by default: 256 MiB (tokenizer.json files run to tens of MiB). */
+    public static final long DEFAULT_MAX_BYTES = 256L << 20;
+    /** The longest number literal accepted. */
+    public static final int MAX_NUMBER_CHARS = 1000;
 
     private final String s;
     private final int maxDepth;
@@ -44,6 +53,7 @@ public final class Json {
 
     /** Parses with a nesting limit; {@code source} names the input in error messages (e.g. a file name). */
     public static Object parse(String text, int maxDepth, String source) {
+        if (text.length() > DEFAULT_MAX_BYTES) throw new JsonException(source + ": " + text.length() + " characters is over the limit of " + DEFAULT_MAX_BYTES);
         Json p = new Json(text, maxDepth, source);
         p.skipWs();
         Object v = p.value(0);
@@ -52,16 +62,24 @@ public final class Json {
         return v;
     }
 
-    /** Parses UTF-8 bytes (invalid UTF-8 is an error). */
+    /** Parses UTF-8 bytes (invalid UTF-8 is an error; a leading byte order mark is skipped). */
     public static Object parse(byte[] utf8, String source) {
-        return parse(decodeUtf8(utf8, source), DEFAULT_MAX_DEPTH, source);
+        if (utf8.length > DEFAULT_MAX_BYTES) throw new JsonException(source + ": " + utf8.length + " bytes is over the limit of " + DEFAULT_MAX_BYTES + " for JSON");
+        String text = decodeUtf8(utf8, source);
+        if (!text.isEmpty() && text.charAt(0) == '\uFEFF') text = text.substring(1);
+        return parse(text, DEFAULT_MAX_DEPTH, source);
     }
 
-    /** Reads and parses a file of at most {@code maxBytes} bytes. */
+    /** Reads and parses a file of at most {@code maxBytes} bytes; the file name is the source in messages. */
     public static Object parse(Path file, long maxBytes) throws IOException {
         long size = Files.size(file);
         if (size > maxBytes) throw new JsonException(file + ": " + size + " bytes is over the limit of " + maxBytes + " for a JSON file");
-        return parse(Files.readAllBytes(file), file.toString());
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes((int) Math.min(maxBytes + 1, Integer.MAX_VALUE - 8));
+        }
+        if (bytes.length > maxBytes) throw new JsonException(file + ": over the limit of " + maxBytes + " bytes for a JSON file");
+        return parse(bytes, file.toString());
     }
 
     /** Reads and parses a file of at most {@link #DEFAULT_MAX_BYTES}. */
@@ -69,15 +87,21 @@ public final class Json {
         return parse(file, DEFAULT_MAX_BYTES);
     }
 
-    /** Strict UTF-8 decoding. */
+    /** Strict UTF-8 decoding; malformed input is a {@link JsonException} naming the byte offset. */
     public static String decodeUtf8(byte[] bytes, String source) {
+        return decodeUtf8(ByteBuffer.wrap(bytes), source);
+    }
+
+    /** Strict UTF-8 decoding of a buffer's remaining bytes. */
+    public static String decodeUtf8(ByteBuffer bytes, String source) {
+        int start = bytes.position();
         try {
             return StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT)
-                .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+                .decode(bytes).toString();
         } catch (CharacterCodingException e) {
-            throw new JsonException(source + ": invalid UTF-8");
+            throw new JsonException(source + ": invalid UTF-8 near byte " + (bytes.position() - start));
         }
     }
 
@@ -111,7 +135,7 @@ public final class Json {
         }
         while (true) {
             skipWs();
-            if (peek() != '"') throw error("expected a string key");
+            if (peek() != '"') throw error(pos >= s.length() ? "unexpected end of input, expected a string key" : "expected a string key but found " + describe(peek()));
             int keyPos = pos;
             String key = string();
             skipWs();
@@ -168,6 +192,12 @@ public final class Json {
                 return out;
             }
             if (c < 0x20) throw error("control character " + describe(c) + " in a string (escape it)");
+            if (Character.isSurrogate(c)) {
+                // only reachable from Java strings: decoded UTF-8 always pairs surrogates
+                if (Character.isHighSurrogate(c) && pos + 1 < s.length() && Character.isLowSurrogate(s.charAt(pos + 1))) pos += 2;
+                else throw error("unpaired surrogate " + describe(c) + " in a string");
+                continue;
+            }
             if (c != '\\') {
                 pos++;
                 continue;
@@ -185,26 +215,55 @@ public final class Json {
                 case 'n' -> sb.append('\n');
                 case 'r' -> sb.append('\r');
                 case 't' -> sb.append('\t');
-                case 'u' -> sb.append(hex4());
+                case 'u' -> unicodeEscape(sb);
                 default -> {
                     pos--;
-                    throw error("invalid escape \\" + e);
+                    throw error("invalid escape \\" + (e < 0x20 || e > 0x7e ? describe(e) : String.valueOf(e)));
                 }
             }
             start = pos;
         }
     }
 
+    /** After {@code \}u: four hex digits, and for a high surrogate the {@code \}uDC00–DFFF that must follow. */
+    private void unicodeEscape(StringBuilder sb) {
+        int escPos = pos - 2;
+        char c = hex4();
+        if (Character.isLowSurrogate(c)) {
+            pos = escPos;
+            throw error(String.format("\\u%04X is a low surrogate without a high surrogate before it", (int) c));
+        }
+        if (Character.isHighSurrogate(c)) {
+            if (!s.startsWith("\\u", pos)) {
+                pos = escPos;
+                throw error(String.format("\\u%04X is a high surrogate not followed by a \\u low surrogate", (int) c));
+            }
+            pos += 2;
+            char low = hex4();
+            if (!Character.isLowSurrogate(low)) {
+                pos = escPos;
+                throw error(String.format("\\u%04X is a high surrogate followed by \\u%04X, not a low surrogate", (int) c, (int) low));
+            }
+            sb.append(c).append(low);
+            return;
+        }
+        sb.append(c);
+    }
+
     private char hex4() {
         if (pos + 4 > s.length()) throw error("truncated \\u escape");
         int v = 0;
         for (int i = 0; i < 4; i++) {
-            int d = Character.digit(s.charAt(pos + i), 16);
-            if (d < 0) throw error("invalid \\u escape");
+            char h = s.charAt(pos + i);
+            int d = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+            if (d < 0) {
+                pos += i;
+                throw error("invalid hex digit " + describe(h) + " in a \\u escape");
+            }
             v = v * 16 + d;
         }
         pos += 4;
-        return (char) v; // lone surrogates are kept as they are, like most parsers
+        return (char) v;
     }
 
     private Object number() {
@@ -215,7 +274,7 @@ public final class Json {
         } else if (peek() >= '1' && peek() <= '9') {
             while (peek() >= '0' && peek() <= '9') pos++;
         } else {
-            throw error("invalid number");
+            throw error("invalid number: a digit must follow '-'");
         }
         boolean integer = true;
         if (peek() == '.') {
@@ -231,18 +290,27 @@ public final class Json {
             if (!(peek() >= '0' && peek() <= '9')) throw error("invalid number: digits expected in the exponent");
             while (peek() >= '0' && peek() <= '9') pos++;
         }
+        if (pos - start > MAX_NUMBER_CHARS) {
+            int end = pos;
+            pos = start;
+            throw error("number of " + (end - start) + " characters is longer than the limit of " + MAX_NUMBER_CHARS);
+        }
         String t = s.substring(start, pos);
         if (integer) {
             if (t.length() <= 18) return Long.parseLong(t);
             BigInteger b = new BigInteger(t);
             return b.bitLength() < 64 ? (Object) b.longValue() : b;
         }
-        if (t.length() > 400) return new BigDecimal(t).doubleValue(); // avoid pathological inputs
-        return Double.parseDouble(t);
+        double d = Double.parseDouble(t);
+        if (Double.isInfinite(d)) {
+            pos = start;
+            throw error("number " + (t.length() > 40 ? t.substring(0, 40) + "..." : t) + " is out of the range of a double");
+        }
+        return d;
     }
 
     private Object literal(String word, Object v) {
-        if (!s.startsWith(word, pos)) throw error("invalid literal");
+        if (!s.startsWith(word, pos)) throw error("invalid literal (expected " + word + ")");
         pos += word.length();
         return v;
     }
@@ -306,12 +374,16 @@ public final class Json {
     }
 
     private static void write(StringBuilder sb, Object v, int indent, int level) {
+        if (level > DEFAULT_MAX_DEPTH) throw new JsonException("cannot write JSON nested deeper than " + DEFAULT_MAX_DEPTH + " (a cycle?)");
         switch (v) {
             case null -> sb.append("null");
             case String str -> quote(sb, str);
             case Boolean b -> sb.append(b);
             case Double d -> number(sb, d);
-            case Float f -> number(sb, f.doubleValue());
+            case Float f -> {
+                if (!Float.isFinite(f)) throw new JsonException("JSON has no representation for " + f);
+                sb.append(f); // Float.toString is the shortest text that reads back as the same float
+            }
             case Number n -> sb.append(n);
             case Map<?, ?> m -> {
                 sb.append('{');
@@ -352,14 +424,21 @@ public final class Json {
                 for (float x : a) l.add(x);
                 write(sb, l, indent, level);
             }
+            case double[] a -> {
+                List<Object> l = new ArrayList<>();
+                for (double x : a) l.add(x);
+                write(sb, l, indent, level);
+            }
+            case Object[] a -> write(sb, List.of(a), indent, level);
             default -> throw new JsonException("cannot write a " + v.getClass().getName() + " as JSON");
         }
     }
 
     private static void number(StringBuilder sb, double d) {
         if (!Double.isFinite(d)) throw new JsonException("JSON has no representation for " + d);
-        if (d == Math.rint(d) && Math.abs(d) < 1e15) sb.append((long) d).append(".0");
-        else sb.append(d);
+        if (d == 0 && Double.doubleToRawLongBits(d) != 0) sb.append("-0.0");
+        else if (d == Math.rint(d) && Math.abs(d) < 1e15) sb.append((long) d).append(".0");
+        else sb.append(d); // Double.toString: shortest round-trip text, e.g. 1.0E-5 (valid JSON)
     }
 
     private static void newline(StringBuilder sb, int indent, int level) {
@@ -368,7 +447,7 @@ public final class Json {
         sb.append(" ".repeat(indent * level));
     }
 
-    /** Appends {@code str} as a JSON string literal. */
+    /** Appends {@code str} as a JSON string literal; an unpaired surrogate (not valid Unicode) is an error. */
     public static void quote(StringBuilder sb, String str) {
         sb.append('"');
         for (int i = 0; i < str.length(); i++) {
@@ -382,8 +461,15 @@ public final class Json {
                 case '\b' -> sb.append("\\b");
                 case '\f' -> sb.append("\\f");
                 default -> {
-                    if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
-                    else sb.append(c);
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else if (Character.isHighSurrogate(c) && i + 1 < str.length() && Character.isLowSurrogate(str.charAt(i + 1))) {
+                        sb.append(c).append(str.charAt(++i));
+                    } else if (Character.isSurrogate(c)) {
+                        throw new JsonException(String.format("cannot write an unpaired surrogate U+%04X as JSON", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
                 }
             }
         }

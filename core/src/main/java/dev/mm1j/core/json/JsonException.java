@@ -1,9 +1,13 @@
 package dev.mm1j.core.json;
 
-import dev.mm1j.core.Mm1jException;
+import dev.mm1j.core.format.ModelFormatException;
 
-/** Malformed JSON, or JSON of the wrong shape; the message carries the line and column (or the key path). */
-public class JsonException extends Mm1jException {
+/**
+ * Malformed JSON (the message carries the source, line and column) or JSON of the wrong shape (the message
+ * carries the source and the key path, e.g. {@code config.json: text_config.hidden_size: expected an
+ * integer, got "abc"}). A {@link ModelFormatException}, so one catch covers every bad input file.
+ */
+public class JsonException extends ModelFormatException {
     public JsonException(String message) {
         super(message);
     }

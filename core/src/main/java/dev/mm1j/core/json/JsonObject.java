@@ -1,55 +1,101 @@
 package dev.mm1j.core.json;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Typed, path-aware access to a parsed JSON object: {@code obj.getInt("hidden_size")} fails with
- * {@code config.json: text_config.hidden_size: expected an integer, got "abc"}.
+ * {@code config.json: text_config.hidden_size: expected an integer, got "abc"}. A key holding JSON
+ * {@code null} counts as absent (Hugging Face configs write {@code "rope_scaling": null}).
  */
 public final class JsonObject {
     private final Map<String, Object> map;
-    private final String path;
+    private final String source;
+    private final String keyPath; // "" at the root
 
-    public JsonObject(Map<String, Object> map, String path) {
+    private JsonObject(Map<String, Object> map, String source, String keyPath) {
         this.map = map;
-        this.path = path;
+        this.source = source;
+        this.keyPath = keyPath;
     }
 
-    /** Wraps a parsed value that must be an object. */
+    /** Wraps a map as the root object of {@code source} (a file name, for messages). */
+    public JsonObject(Map<String, Object> map, String source) {
+        this(map, source, "");
+    }
+
+    /** Wraps a parsed value that must be an object; {@code source} names it in messages. */
+    public static JsonObject of(Object parsed, String source) {
+        return of(parsed, source, "");
+    }
+
     @SuppressWarnings("unchecked")
-    public static JsonObject of(Object parsed, String path) {
-        if (!(parsed instanceof Map)) throw new JsonException(path + ": expected a JSON object");
-        return new JsonObject((Map<String, Object>) parsed, path);
+    private static JsonObject of(Object parsed, String source, String keyPath) {
+        if (!(parsed instanceof Map)) throw new JsonException(prefix(source, keyPath) + "expected a JSON object, got " + brief(parsed));
+        return new JsonObject((Map<String, Object>) parsed, source, keyPath);
+    }
+
+    /** Reads a JSON file whose top level is an object (at most {@link Json#DEFAULT_MAX_BYTES}). */
+    public static JsonObject read(Path file) throws IOException {
+        return of(Json.parse(file), file.getFileName() != null ? file.getFileName().toString() : file.toString());
     }
 
     public Map<String, Object> map() {
         return map;
     }
 
+    /** Where this object is, e.g. {@code config.json: text_config}. */
     public String path() {
-        return path;
+        return keyPath.isEmpty() ? source : source + ": " + keyPath;
     }
 
     public boolean has(String key) {
-        return map.containsKey(key) && map.get(key) != null;
+        return map.get(key) != null;
     }
 
     public Object get(String key) {
         return map.get(key);
     }
 
+    /** The keys, in file order. */
+    public java.util.Set<String> keys() {
+        return map.keySet();
+    }
+
+    private String childPath(String key) {
+        return keyPath.isEmpty() ? key : keyPath + "." + key;
+    }
+
+    /** {@code source: a.b.key: } — the prefix of every message about {@code key}. */
     private String where(String key) {
-        return path + "." + key;
+        return prefix(source, childPath(key));
+    }
+
+    private static String prefix(String source, String keyPath) {
+        return keyPath.isEmpty() ? source + ": " : source + ": " + keyPath + ": ";
     }
 
     private Object require(String key) {
-        if (!has(key)) throw new JsonException(where(key) + ": missing required key");
+        if (!has(key)) throw new JsonException(where(key) + "missing required key");
         return map.get(key);
     }
 
+    /** A short rendering of a value for messages (long values are cut). */
+    private static String brief(Object v) {
+        String s;
+        try {
+            s = Json.write(v);
+        } catch (JsonException e) {
+            s = String.valueOf(v);
+        }
+        return s.length() > 60 ? s.substring(0, 57) + "..." : s;
+    }
+
     public JsonObject getObject(String key) {
-        return of(require(key), where(key));
+        return of(require(key), source, childPath(key));
     }
 
     public JsonObject optObject(String key) {
@@ -58,7 +104,7 @@ public final class JsonObject {
 
     public String getString(String key) {
         if (require(key) instanceof String str) return str;
-        throw new JsonException(where(key) + ": expected a string, got " + Json.write(map.get(key)));
+        throw new JsonException(where(key) + "expected a string, got " + brief(map.get(key)));
     }
 
     public String optString(String key, String fallback) {
@@ -69,12 +115,12 @@ public final class JsonObject {
         Object v = require(key);
         if (v instanceof Long l) return l;
         if (v instanceof Double d && d == Math.rint(d) && Math.abs(d) < 9e15) return d.longValue();
-        throw new JsonException(where(key) + ": expected an integer, got " + Json.write(v));
+        throw new JsonException(where(key) + "expected an integer, got " + brief(v));
     }
 
     public int getInt(String key) {
         long v = getLong(key);
-        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) throw new JsonException(where(key) + ": " + v + " is out of range");
+        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) throw new JsonException(where(key) + v + " is out of range");
         return (int) v;
     }
 
@@ -88,7 +134,7 @@ public final class JsonObject {
 
     public double getDouble(String key) {
         if (require(key) instanceof Number n) return n.doubleValue();
-        throw new JsonException(where(key) + ": expected a number, got " + Json.write(map.get(key)));
+        throw new JsonException(where(key) + "expected a number, got " + brief(map.get(key)));
     }
 
     public double optDouble(String key, double fallback) {
@@ -97,7 +143,7 @@ public final class JsonObject {
 
     public boolean getBoolean(String key) {
         if (require(key) instanceof Boolean b) return b;
-        throw new JsonException(where(key) + ": expected true or false, got " + Json.write(map.get(key)));
+        throw new JsonException(where(key) + "expected true or false, got " + brief(map.get(key)));
     }
 
     public boolean optBoolean(String key, boolean fallback) {
@@ -107,7 +153,7 @@ public final class JsonObject {
     @SuppressWarnings("unchecked")
     public List<Object> getList(String key) {
         if (require(key) instanceof List<?> l) return (List<Object>) l;
-        throw new JsonException(where(key) + ": expected an array, got " + Json.write(map.get(key)));
+        throw new JsonException(where(key) + "expected an array, got " + brief(map.get(key)));
     }
 
     public List<Object> optList(String key) {
@@ -119,7 +165,7 @@ public final class JsonObject {
         List<Object> l = getList(key);
         double[] out = new double[l.size()];
         for (int i = 0; i < out.length; i++) {
-            if (!(l.get(i) instanceof Number n)) throw new JsonException(where(key) + "[" + i + "]: expected a number");
+            if (!(l.get(i) instanceof Number n)) throw new JsonException(where(key + "[" + i + "]") + "expected a number, got " + brief(l.get(i)));
             out[i] = n.doubleValue();
         }
         return out;
@@ -130,9 +176,33 @@ public final class JsonObject {
         List<Object> l = getList(key);
         long[] out = new long[l.size()];
         for (int i = 0; i < out.length; i++) {
-            if (!(l.get(i) instanceof Long n)) throw new JsonException(where(key) + "[" + i + "]: expected an integer");
+            if (!(l.get(i) instanceof Long n)) throw new JsonException(where(key + "[" + i + "]") + "expected an integer, got " + brief(l.get(i)));
             out[i] = n;
         }
         return out;
+    }
+
+    /** An array of strings. */
+    public List<String> getStrings(String key) {
+        List<Object> l = getList(key);
+        List<String> out = new ArrayList<>(l.size());
+        for (int i = 0; i < l.size(); i++) {
+            if (!(l.get(i) instanceof String s)) throw new JsonException(where(key + "[" + i + "]") + "expected a string, got " + brief(l.get(i)));
+            out.add(s);
+        }
+        return out;
+    }
+
+    /** The elements of an array of objects, each with its path ({@code added_tokens[3]}). */
+    public List<JsonObject> getObjects(String key) {
+        List<Object> l = getList(key);
+        List<JsonObject> out = new ArrayList<>(l.size());
+        for (int i = 0; i < l.size(); i++) out.add(of(l.get(i), source, childPath(key) + "[" + i + "]"));
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return path();
     }
 }
