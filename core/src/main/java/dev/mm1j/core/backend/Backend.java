@@ -209,6 +209,27 @@ public interface Backend extends AutoCloseable {
         }
     }
 
+    /**
+     * Row scatter, the mirror of {@link #getRows}: {@code out[ids[t], :] = src[t, :]}, converted to out's dtype
+     * (F32, F16 or BF16, round to nearest even); rows not named keep their values. out [R, D] (rows may be
+     * strided, each row contiguous), src F32 [T, D], ids I32 [T] with distinct values in [0, R). This is how new
+     * keys and values enter a KV cache without making a view per token (ggml's {@code set_rows}).
+     * The default reads the ids to the host and {@link #copy}s row by row.
+     */
+    default void setRows(Tensor out, Tensor src, Tensor ids) {
+        int n = (int) ids.dim(0);
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment host = arena.allocate(4L * Math.max(1, n), 4);
+            Tensor idc = ids.isContiguous() ? ids : allocate(DType.I32, n);
+            if (idc != ids) copy(idc, ids);
+            copyOut(idc, host);
+            if (idc != ids) idc.close();
+            for (int t = 0; t < n; t++) {
+                copy(out.select(0, host.getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, t)), src.select(0, t));
+            }
+        }
+    }
+
     /** {@code out = x · wᵀ + bias} (bias [N] or null). Default: {@link #matmul} then {@link #add}. */
     default void linear(Tensor out, Tensor x, Tensor w, Tensor bias) {
         matmul(out, x, w);

@@ -48,7 +48,9 @@ public enum Op {
     /** {@link Backend#topK}: F32. */
     TOP_K,
     /** {@link Backend#indexAdd}: F32. */
-    INDEX_ADD;
+    INDEX_ADD,
+    /** {@link Backend#setRows} (has a default): dtype of the output (the KV cache: F32, F16 or BF16). */
+    SET_ROWS;
 
     /** The op a unary function is listed under. */
     public static Op of(UnaryOp u) {

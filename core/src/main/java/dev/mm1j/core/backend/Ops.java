@@ -202,6 +202,15 @@ public final class Ops {
         pick(Op.INDEX_ADD, DType.F32, out, src, ids, weights).indexAdd(out, src, ids, weights);
     }
 
+    public void setRows(Tensor out, Tensor src, Tensor ids) {
+        f32("set_rows", "src", src);
+        if (!out.dtype().isFloat()) fail("set_rows", "out must be F32, F16 or BF16", "out,src", out, src);
+        if (out.rank() != 2 || src.rank() != 2 || out.dim(1) != src.dim(1)) fail("set_rows", "expected out [R, D] and src [T, D]", "out,src", out, src);
+        if (out.stride(1) != 1) fail("set_rows", "the rows of out must be contiguous", "out", out);
+        if (ids.dtype() != DType.I32 || ids.rank() != 1 || ids.dim(0) != src.dim(0)) fail("set_rows", "ids must be I32 [T]", "src,ids", src, ids);
+        pick(Op.SET_ROWS, out.dtype(), out, src, ids).setRows(out, src, ids);
+    }
+
     public void conv2d(Tensor out, Tensor x, Tensor w, int stride, int padding, int groups) {
         f32("conv2d", "x", x);
         f32("conv2d", "out", out);

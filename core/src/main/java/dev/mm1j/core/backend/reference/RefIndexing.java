@@ -4,7 +4,7 @@ import dev.mm1j.core.Tensor;
 import java.util.Arrays;
 import java.util.Comparator;
 
-/** Reference ops that index: rotary embedding, row gather, top-k, scatter-add. */
+/** Reference ops that index: rotary embedding, row gather, row scatter, top-k, scatter-add. */
 final class RefIndexing {
     private RefIndexing() {}
 
@@ -58,6 +58,16 @@ final class RefIndexing {
                 Strided.set(values, new long[] {i, j}, v[order[j]]);
                 Strided.setInt(indices, Strided.offset(indices, new long[] {i, j}), order[j]);
             }
+        }
+    }
+
+    /** out[ids[t], :] = src[t, :], rounded to out's dtype. */
+    static void setRows(Tensor out, Tensor src, Tensor ids) {
+        int[] id = ids.toIntArray();
+        long d = src.dim(1);
+        for (int t = 0; t < id.length; t++) {
+            if (id[t] < 0 || id[t] >= out.dim(0)) throw new IndexOutOfBoundsException("[set_rows] id " + id[t] + " outside " + out);
+            for (long j = 0; j < d; j++) Strided.set(out, new long[] {id[t], j}, Strided.get(src, new long[] {t, j}));
         }
     }
 

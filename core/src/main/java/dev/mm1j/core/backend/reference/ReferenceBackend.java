@@ -53,7 +53,7 @@ public final class ReferenceBackend implements Backend {
             case MATMUL, GET_ROWS, CONV2D -> dtype.isComputable() && dtype != DType.I32;
             case COPY -> dtype.isComputable();
             case FILL -> dtype.isComputable() && !dtype.isQuantized();
-            case ATTENTION -> dtype.isFloat();
+            case ATTENTION, SET_ROWS -> dtype.isFloat();
             default -> dtype == DType.F32;
         };
     }
@@ -141,6 +141,11 @@ public final class ReferenceBackend implements Backend {
     @Override
     public void indexAdd(Tensor out, Tensor src, Tensor ids, Tensor weights) {
         RefIndexing.indexAdd(out, src, ids, weights);
+    }
+
+    @Override
+    public void setRows(Tensor out, Tensor src, Tensor ids) {
+        RefIndexing.setRows(out, src, ids);
     }
 
     @Override

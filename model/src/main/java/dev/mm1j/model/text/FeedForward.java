@@ -1,0 +1,9 @@
+package dev.mm1j.model.text;
+
+import dev.mm1j.core.backend.Ops;
+
+/** A decoder layer's FFN: dense ({@link Mlp}) or mixture of experts ({@link Moe}). */
+interface FeedForward {
+    /** s.out[0, n) = FFN(s.xn[0, n)). */
+    void forward(Ops ops, RunState s);
+}
