@@ -188,13 +188,13 @@ public interface Backend extends AutoCloseable {
             }
             return;
         }
-        long tq = q.dim(0), heads = q.dim(1), d = q.dim(2), tk = k.dim(0), kvHeads = k.dim(1);
+        long tq = q.dim(0), heads = q.dim(1), d = q.dim(2), tk = k.dim(0), kvHeads = k.dim(1), dv = v.dim(2);
         long group = heads / kvHeads;
         try (Tensor qh = allocate(DType.F32, tq, d);
              Tensor kh = allocate(DType.F32, tk, d);
-             Tensor vt = allocate(DType.F32, d, tk);
+             Tensor vt = allocate(DType.F32, dv, tk);
              Tensor scores = allocate(DType.F32, tq, tk);
-             Tensor oh = allocate(DType.F32, tq, d)) {
+             Tensor oh = allocate(DType.F32, tq, dv)) {
             for (long h = 0; h < heads; h++) {
                 long g = h / group;
                 copy(qh, q.select(1, h));
