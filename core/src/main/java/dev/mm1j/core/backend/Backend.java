@@ -4,6 +4,7 @@ import dev.mm1j.core.DType;
 import dev.mm1j.core.ShapeException;
 import dev.mm1j.core.Tensor;
 import java.lang.foreign.MemorySegment;
+import java.util.Map;
 
 /**
  * The backend SPI: memory plus a short list of ops. A port implements the memory methods and the
@@ -27,6 +28,16 @@ public interface Backend extends AutoCloseable {
     /** One line about the device, for logs (e.g. core count and vector width). */
     default String description() {
         return name();
+    }
+
+    /**
+     * The effective values of the backend-specific {@link BackendOptions#properties() properties} this
+     * backend honours, e.g. {@code vector.bits=256} for the CPU backend. The conformance kit reads it: a
+     * backend that reports {@code vector.bits} is tested at every vector width the host supports, and must
+     * report the width it was asked for.
+     */
+    default Map<String, String> settings() {
+        return Map.of();
     }
 
     // ================================================================== memory

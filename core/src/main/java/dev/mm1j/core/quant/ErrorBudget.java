@@ -12,8 +12,22 @@ import dev.mm1j.core.DType;
 public final class ErrorBudget {
     private ErrorBudget() {}
 
+    /**
+     * No difference at all: ops whose result is fully determined by IEEE rounding (copies and dtype
+     * conversions, fills, gathers, one add, mul or scale per element, top-k selection).
+     */
+    public static final double EXACT = 0;
+
     /** Plain F32 arithmetic in a different order (sums of up to a few thousand terms). */
     public static final double F32_NMSE = 1e-10;
+
+    /**
+     * Ops built on exp, erf, sin/cos or rsqrt (activations, softmax, norms, rope, attention). This is
+     * ggml's default budget in test-backend-ops: float-instead-of-double rounding gives about 1e-13 and a
+     * vectorised exp/erf approximation with relative error 1e-6 about 1e-12, while real bugs (a missed
+     * element, a wrong index, a wrong mask) give 1e-4 or more.
+     */
+    public static final double OP_NMSE = 1e-7;
 
     /** Round trip through F16. */
     public static final double F16_ROUNDTRIP_NMSE = 2e-7;
@@ -26,6 +40,36 @@ public final class ErrorBudget {
 
     /** A kernel that also rounds its activations to 8-bit blocks (llama.cpp-style quantized dots). */
     public static final double Q8_ACTIVATION_NMSE = 1e-4;
+
+    /**
+     * Budget of {@code x · wᵀ} (matmul, linear, the matmul cases of conv2d) for weights of {@code dtype}.
+     * A backend may round the activations to the weight's type for its dot products, as llama.cpp does
+     * (F16 activations for F16 weights, BF16 for BF16, 8-bit blocks for Q8_0 and Q4_0), so each budget is
+     * that rounding's round-trip error; F32 weights get {@link #F32_NMSE}.
+     */
+    public static double matmul(DType dtype) {
+        return switch (dtype) {
+            case F32 -> F32_NMSE;
+            case F16 -> F16_ROUNDTRIP_NMSE;
+            case BF16 -> BF16_ROUNDTRIP_NMSE;
+            case Q8_0, Q4_0 -> Q8_ACTIVATION_NMSE;
+            default -> throw new IllegalArgumentException("no matmul budget for " + dtype);
+        };
+    }
+
+    /**
+     * Budget of attention with keys and values of {@code dtype}: {@link #OP_NMSE} for F32; for a 16-bit KV
+     * cache a backend may compute its dot products in that type (as GPU kernels do), so the budget is the
+     * type's round-trip error.
+     */
+    public static double attention(DType dtype) {
+        return switch (dtype) {
+            case F32 -> OP_NMSE;
+            case F16 -> F16_ROUNDTRIP_NMSE;
+            case BF16 -> BF16_ROUNDTRIP_NMSE;
+            default -> throw new IllegalArgumentException("no attention budget for " + dtype);
+        };
+    }
 
     /** Round-trip budget of {@code dtype}. */
     public static double roundTrip(DType dtype) {
