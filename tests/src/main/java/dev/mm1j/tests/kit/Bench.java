@@ -124,11 +124,24 @@ public final class Bench implements AutoCloseable {
      * {@code allocShape}; the region's elements outside the view must be untouched by the op.
      */
     public Tensor outView(DType dtype, long[] allocShape, UnaryOperator<Tensor> view) {
+        return inoutView(dtype, null, allocShape, view);
+    }
+
+    /** Like {@link #outView}, with the view's elements starting out as {@code init} (row-major over the view; null: NaN). */
+    public Tensor inoutView(DType dtype, float[] init, long[] allocShape, UnaryOperator<Tensor> view) {
         Region r = region(dtype, Tensor.numel(allocShape));
+        Tensor v = view.apply(view(r, allocShape));
+        if (init != null) checkCount(init.length, v.shape());
         try (HostStorage host = guardedHost(r.buffer)) {
+            if (init != null && v.numel() > 0) {
+                long[] shape = v.shape(), idx = new long[shape.length];
+                int i = 0;
+                do {
+                    Quant.setFloat(host.segment(), dtype, v.offsetOf(idx) - r.buffer.offset(), init[i++]);
+                } while (next(idx, shape));
+            }
             backend.copyIn(r.buffer, host.segment());
         }
-        Tensor v = view.apply(view(r, allocShape));
         outputs.add(new Guarded(r.buffer, v, "out" + outputs.size()));
         return v;
     }

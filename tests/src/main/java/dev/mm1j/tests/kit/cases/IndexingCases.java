@@ -10,7 +10,7 @@ import dev.mm1j.tests.kit.OpCase;
 import java.util.ArrayList;
 import java.util.List;
 
-/** getRows for every table dtype, topK with ties, indexAdd with repeated ids, and the fused linear (matmul + bias). */
+/** getRows for every table dtype, setRows into F32/F16/BF16, topK with ties, indexAdd with repeated ids, and the fused linear (matmul + bias). */
 public final class IndexingCases {
     private IndexingCases() {}
 
@@ -27,6 +27,21 @@ public final class IndexingCases {
             l.add(OpCase.of(Op.GET_ROWS, t, "table=" + s(40, d) + "[3:34] (row slice) ids=[31]", Budget.EXACT, b -> {
                 Tensor table = b.in(t, 40, d).slice(0, 3, 34);
                 b.ops().getRows(b.out(DType.F32, 31, d), table, b.ints(b.data().ints(31, 31), 31));
+            }));
+        }
+        for (DType t : List.of(DType.F32, DType.F16, DType.BF16)) {
+            l.add(OpCase.of(Op.SET_ROWS, t, "out=" + s(40, 65) + " src=" + s(7, 65) + " ids distinct, first and last row", Budget.EXACT, b -> {
+                Tensor out = b.inout(t, b.data().normal(40 * 65), 40, 65);
+                b.ops().setRows(out, b.in(DType.F32, 7, 65), b.ints(new int[] {39, 0, 5, 6, 21, 38, 1}, 7));
+            }));
+            l.add(OpCase.of(Op.SET_ROWS, t, "out=" + s(1, 33) + " src=" + s(1, 33), Budget.EXACT, b -> {
+                Tensor out = b.inout(t, b.data().normal(33), 1, 33);
+                b.ops().setRows(out, b.in(DType.F32, 1, 33), b.ints(new int[] {0}, 1));
+            }));
+            l.add(OpCase.of(Op.SET_ROWS, t, "out=" + s(16, 80) + "[:, :64] (row-strided cache) src=" + s(3, 64) + "ᵀ-strided", Budget.EXACT, b -> {
+                Tensor out = b.inoutView(t, b.data().normal(16 * 64), new long[] {16, 80}, v -> v.slice(1, 0, 64));
+                Tensor src = b.in(DType.F32, 64, 3).transpose(0, 1);
+                b.ops().setRows(out, src, b.ints(new int[] {9, 10, 11}, 3));
             }));
         }
         int[][] topk = {{7, 65, 1}, {7, 65, 5}, {3, 101, 101}, {1, 7, 7}, {31, 33, 8}};
