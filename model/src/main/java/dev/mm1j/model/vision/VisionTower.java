@@ -1,0 +1,217 @@
+package dev.mm1j.model.vision;
+
+import dev.mm1j.core.DType;
+import dev.mm1j.core.Mm1jException;
+import dev.mm1j.core.Tensor;
+import dev.mm1j.core.backend.Ops;
+import dev.mm1j.core.backend.UnaryOp;
+import dev.mm1j.core.weights.Weights;
+import dev.mm1j.model.nn.Linear;
+import dev.mm1j.model.nn.Params;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The CLIP ViT image encoder of spec §4 (pre-LN, full bidirectional attention with biases, quick_gelu or
+ * gelu), reading tensors under {@value #PREFIX}. Several images — and the sub-images of a split image — go
+ * through as one batch; any image side that is a multiple of the patch size works (the position embeddings
+ * are resized bicubically for other grid sides).
+ *
+ * <pre>{@code
+ * try (VisionTower vit = VisionTower.load(weights, config, ops);
+ *      Tensor f = vit.features(pixels)) {   // pixels [N, 3, S, S] -> f [N, g², W]
+ *     ...
+ * }
+ * }</pre>
+ */
+public final class VisionTower implements AutoCloseable {
+    /** Where the encoder's tensors live in an MM1 checkpoint. */
+    public static final String PREFIX = "vision_tower.vision_model";
+
+    private final VisionConfig c;
+    private final Ops ops;
+    private final int layersToRun;
+    private final Tensor patchWeight;     // (W, 3, P, P), any matmul dtype
+    private final Tensor classPosition;   // (1, W) class_embedding + position_embedding[0], F32
+    private final PositionGrid positions; // (G², W) position_embedding[1:], F32
+    private final Tensor preLnWeight, preLnBias; // (W,)
+    private final List<Layer> layers;
+    private final List<Tensor> owned = new ArrayList<>();
+
+    /** One encoder layer: {@code h += out(attn(LN1 h)); h += fc2(act(fc1(LN2 h)))}. */
+    private record Layer(Tensor ln1Weight, Tensor ln1Bias, Linear q, Linear k, Linear v, Linear out,
+                         Tensor ln2Weight, Tensor ln2Bias, Linear fc1, Linear fc2) {}
+
+    private VisionTower(VisionConfig c, Ops ops, int layersToRun, Tensor patchWeight, Tensor classPosition, Tensor grid,
+                        Tensor preLnWeight, Tensor preLnBias, List<Layer> layers) {
+        this.c = c;
+        this.ops = ops;
+        this.layersToRun = layersToRun;
+        this.patchWeight = patchWeight;
+        this.classPosition = classPosition;
+        this.positions = new PositionGrid(ops, grid, c.grid());
+        this.preLnWeight = preLnWeight;
+        this.preLnBias = preLnBias;
+        this.layers = layers;
+    }
+
+    /** The encoder of an MM1 checkpoint whose features are the last layer's output ({@code vision_feature_layer} −1). */
+    public static VisionTower load(Weights root, VisionConfig c, Ops ops) {
+        return load(root, c, -1, ops);
+    }
+
+    /** The encoder with the configured feature layer. */
+    public static VisionTower load(Weights root, VisionPipelineConfig config, Ops ops) {
+        return load(root, config.vision(), config.visionFeatureLayer(), ops);
+    }
+
+    /**
+     * Loads the encoder from {@code root} (the checkpoint's top level; tensors are read under {@value #PREFIX}).
+     * Only the layers that {@code visionFeatureLayer} needs are loaded (Hugging Face sense: 0 = the input of
+     * layer 0, −1 = the output of the last layer).
+     */
+    public static VisionTower load(Weights root, VisionConfig c, int visionFeatureLayer, Ops ops) {
+        int n = c.numHiddenLayers();
+        if (visionFeatureLayer < -(n + 1) || visionFeatureLayer > n) {
+            throw new Mm1jException("vision_feature_layer " + visionFeatureLayer + " is out of range for " + n + " layers");
+        }
+        int run = visionFeatureLayer >= 0 ? visionFeatureLayer : n + 1 + visionFeatureLayer;
+        Weights w = root.prefix(PREFIX);
+        long wd = c.hiddenSize(), p = c.patchSize(), inter = c.intermediateSize();
+        Tensor patch = w.get("embeddings.patch_embedding.weight", wd, 3, p, p);
+        if (!patch.dtype().isFloat()) patch = Params.toF32(patch);
+        patch = ops.backend().upload(patch);
+        // the class token's row never changes: fold class_embedding + position_embedding[0] once
+        Tensor cls = Params.toF32(w.get("embeddings.class_embedding", wd));
+        Tensor pos = Params.toF32(w.get("embeddings.position_embedding.weight", c.numPositions(), wd));
+        Tensor classPos = Tensor.allocateHost(DType.F32, 1, wd);
+        float[] a = cls.toFloatArray(), b = pos.slice(0, 0, 1).toFloatArray();
+        for (int i = 0; i < a.length; i++) a[i] += b[i];
+        classPos.data().copyFrom(java.lang.foreign.MemorySegment.ofArray(a));
+        Tensor grid = ops.backend().upload(contiguousF32(pos.slice(0, 1, c.numPositions())));
+        Tensor preW = Params.f32(w, "pre_layrnorm.weight", ops, wd), preB = Params.f32(w, "pre_layrnorm.bias", ops, wd);
+        List<Layer> layers = new ArrayList<>(run);
+        for (int i = 0; i < run; i++) {
+            Weights l = w.prefix("encoder.layers").prefix(i);
+            layers.add(new Layer(
+                Params.f32(l, "layer_norm1.weight", ops, wd), Params.f32(l, "layer_norm1.bias", ops, wd),
+                Linear.load(l, "self_attn.q_proj", ops, wd, wd, true), Linear.load(l, "self_attn.k_proj", ops, wd, wd, true),
+                Linear.load(l, "self_attn.v_proj", ops, wd, wd, true), Linear.load(l, "self_attn.out_proj", ops, wd, wd, true),
+                Params.f32(l, "layer_norm2.weight", ops, wd), Params.f32(l, "layer_norm2.bias", ops, wd),
+                Linear.load(l, "mlp.fc1", ops, inter, wd, true), Linear.load(l, "mlp.fc2", ops, wd, inter, true)));
+        }
+        VisionTower t = new VisionTower(c, ops, run, patch, ops.backend().upload(classPos), grid, preW, preB, layers);
+        t.owned.add(classPos);
+        t.owned.add(grid);
+        return t;
+    }
+
+    private static Tensor contiguousF32(Tensor t) {
+        if (t.isContiguous() && t.dtype() == DType.F32) return t;
+        Tensor out = Tensor.allocateHost(DType.F32, t.shape());
+        new dev.mm1j.core.backend.reference.ReferenceBackend().copy(out, t);
+        return out;
+    }
+
+    public VisionConfig config() {
+        return c;
+    }
+
+    /** Layers run per forward (the depth of the selected hidden state). */
+    public int layersToRun() {
+        return layersToRun;
+    }
+
+    /** Patch features [N, g², W] (class token dropped) of pixels [N, 3, S, S] F32; the caller closes the result. */
+    public Tensor features(Tensor pixels) {
+        return features(pixels, Probe.NONE);
+    }
+
+    /** {@link #features(Tensor)}, handing every intermediate to {@code probe} (see {@link Probe} for the names). */
+    public Tensor features(Tensor pixels, Probe probe) {
+        if (pixels.rank() != 4 || pixels.dim(1) != 3 || pixels.dim(2) != pixels.dim(3) || pixels.dim(2) % c.patchSize() != 0
+            || pixels.dim(0) < 1 || pixels.dim(2) < 1 || pixels.dtype() != DType.F32) {
+            throw new Mm1jException("[vision] pixels " + pixels + ": expected F32 [N, 3, S, S] with S a multiple of patch_size " + c.patchSize());
+        }
+        long n = pixels.dim(0), g = pixels.dim(2) / c.patchSize(), gg = g * g, len = gg + 1;
+        long wd = c.hiddenSize(), heads = c.numAttentionHeads(), hd = c.headDim();
+        try (RunState s = new RunState(ops, n, len, wd, c.intermediateSize())) {
+            // 1. patchify: a conv with stride = kernel over the channels-last view of the pixels
+            Tensor patches = ops.allocate(DType.F32, n, g, g, wd);
+            try {
+                ops.conv2d(patches, pixels.permute(0, 2, 3, 1), patchWeight, c.patchSize(), 0, 1);
+                Tensor flat = patches.reshape(n, gg, wd);
+                probe.record("vision.patch_embeds", flat);
+                // 2. class token and position embeddings (resized when g != G)
+                ops.add(flat, flat, positions.forGrid((int) g));
+                ops.copy(s.h.slice(1, 1, len), flat);
+            } finally {
+                patches.close();
+            }
+            for (long i = 0; i < n; i++) ops.copy(s.h.select(0, i).slice(0, 0, 1), classPosition);
+            probe.record("vision.embeddings", s.h);
+            // 3. pre-LN: the normalised embeddings are the residual stream
+            ops.layerNorm(s.x, s.h, preLnWeight, preLnBias, (float) c.layerNormEps());
+            s.swap();
+            probe.record("vision.pre_layrnorm", s.h);
+            // 4. the layers
+            float eps = (float) c.layerNormEps(), scale = (float) (1.0 / Math.sqrt(hd));
+            UnaryOp act = c.hiddenAct().equals("gelu") ? UnaryOp.GELU : UnaryOp.QUICK_GELU;
+            for (int i = 0; i < layersToRun; i++) {
+                Layer l = layers.get(i);
+                ops.layerNorm(s.x, s.h, l.ln1Weight, l.ln1Bias, eps);
+                l.q.forward(ops, s.q, s.x);
+                l.k.forward(ops, s.k, s.x);
+                l.v.forward(ops, s.v, s.x);
+                ops.attention(s.att.reshape(n, len, heads, hd), s.q.reshape(n, len, heads, hd), s.k.reshape(n, len, heads, hd),
+                    s.v.reshape(n, len, heads, hd), scale, false, 0);
+                l.out.forward(ops, s.x, s.att);
+                ops.add(s.h, s.h, s.x);
+                ops.layerNorm(s.x, s.h, l.ln2Weight, l.ln2Bias, eps);
+                l.fc1.forward(ops, s.mlp, s.x);
+                ops.unary(act, s.mlp, s.mlp);
+                l.fc2.forward(ops, s.x, s.mlp);
+                ops.add(s.h, s.h, s.x);
+                probe.record("vision.layers." + i, s.h);
+            }
+            // 5. the selected hidden state without the class token
+            Tensor out = ops.allocate(DType.F32, n, gg, wd);
+            ops.copy(out, s.h.slice(1, 1, len));
+            probe.record("vision.features", out);
+            return out;
+        }
+    }
+
+    /** The activations of one forward, allocated once: residual h and scratch x [N, L, W], q/k/v/att [N, L, W], mlp [N, L, I]. */
+    private static final class RunState implements AutoCloseable {
+        Tensor h, x;
+        final Tensor q, k, v, att, mlp;
+
+        RunState(Ops ops, long n, long len, long w, long inter) {
+            h = ops.allocate(DType.F32, n, len, w);
+            x = ops.allocate(DType.F32, n, len, w);
+            q = ops.allocate(DType.F32, n, len, w);
+            k = ops.allocate(DType.F32, n, len, w);
+            v = ops.allocate(DType.F32, n, len, w);
+            att = ops.allocate(DType.F32, n, len, w);
+            mlp = ops.allocate(DType.F32, n, len, inter);
+        }
+
+        void swap() {
+            Tensor t = h;
+            h = x;
+            x = t;
+        }
+
+        @Override
+        public void close() {
+            for (Tensor t : new Tensor[] {h, x, q, k, v, att, mlp}) t.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        positions.close();
+        owned.forEach(Tensor::close);
+    }
+}
