@@ -257,6 +257,7 @@ public final class Tensor implements AutoCloseable {
     public Tensor unsqueeze(int dim) {
         int d = dim < 0 ? dim + shape.length + 1 : dim;
         if (d < 0 || d > shape.length) throw new ShapeException("[unsqueeze] dim " + dim + " for " + this);
+        if (dtype.isQuantized() && d == shape.length) throw new ShapeException("[unsqueeze] the last dim of " + this + " must stay last (its blocks)");
         long[] s = new long[shape.length + 1];
         long[] st = new long[shape.length + 1];
         for (int i = 0, j = 0; i < s.length; i++) {
