@@ -111,6 +111,7 @@ public final class Ops {
         sameShape("softmax", out, x);
         f32("softmax", "x", x);
         f32("softmax", "out", out);
+        rows("softmax", out, x);
         if (causal && x.rank() < 2) fail("softmax", "a causal softmax needs rows and columns", "out,x", out, x);
         pick(Op.SOFTMAX, DType.F32, out, x).softmax(out, x, causal, offset);
     }
@@ -119,6 +120,7 @@ public final class Ops {
         sameShape("layer_norm", out, x);
         f32("layer_norm", "x", x);
         f32("layer_norm", "out", out);
+        rows("layer_norm", out, x);
         vectorOf("layer_norm", "weight", weight, x.dim(-1), out, x);
         vectorOf("layer_norm", "bias", bias, x.dim(-1), out, x);
         pick(Op.LAYER_NORM, DType.F32, out, x, weight, bias).layerNorm(out, x, weight, bias, eps);
@@ -128,6 +130,7 @@ public final class Ops {
         sameShape("rms_norm", out, x);
         f32("rms_norm", "x", x);
         f32("rms_norm", "out", out);
+        rows("rms_norm", out, x);
         vectorOf("rms_norm", "weight", weight, x.dim(-1), out, x);
         pick(Op.RMS_NORM, DType.F32, out, x, weight).rmsNorm(out, x, weight, eps);
     }
@@ -285,6 +288,11 @@ public final class Ops {
     private static void sameShape(String op, Tensor a, Tensor b) {
         if (a.rank() != b.rank()) fail(op, "shapes differ", "out,x", a, b);
         for (int d = 0; d < a.rank(); d++) if (a.dim(d) != b.dim(d)) fail(op, "shapes differ", "out,x", a, b);
+    }
+
+    /** Row ops work over the last dim, so x needs one. */
+    private static void rows(String op, Tensor out, Tensor x) {
+        if (x.rank() < 1) fail(op, "needs at least one dim (rows over the last)", "out,x", out, x);
     }
 
     private static void contiguousOut(String op, Tensor out) {
