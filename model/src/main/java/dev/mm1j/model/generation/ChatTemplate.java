@@ -1,0 +1,131 @@
+package dev.mm1j.model.generation;
+
+import dev.mm1j.core.Mm1jException;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Built-in chat formats (the checkpoints' Jinja templates are not executed; {@link #detect} recognises
+ * which of these a template is). The rendered text holds the special tokens literally (BOS included where the
+ * format has one) and is meant to be encoded without adding specials again.
+ */
+public enum ChatTemplate {
+    /** Llama 3: {@code <|start_header_id|>role<|end_header_id|>\n\ncontent<|eot_id|>} after {@code <|begin_of_text|>}. */
+    LLAMA3,
+    /** ChatML (Qwen): {@code <|im_start|>role\ncontent<|im_end|>\n}. */
+    CHATML,
+    /** Mistral / Llama 2: {@code <s>[INST] user [/INST]answer</s>}; a system message goes before the first user text. */
+    MISTRAL,
+    /** MM1 (the demo model's format): {@code <s>} then {@code <image>…\nQuestion: q\nAnswer:} and {@code ' answer</s>'}. */
+    MM1,
+    /** No format: the messages' text concatenated (for base models). */
+    RAW;
+
+    /**
+     * The conversation as text. {@code bos} and {@code eos} are the tokenizer's BOS/EOS strings (used by
+     * MISTRAL and MM1); with {@code addGenerationPrompt} the text ends where the assistant's answer starts.
+     */
+    public String render(List<ChatMessage> messages, boolean addGenerationPrompt, String bos, String eos) {
+        return render(messages, addGenerationPrompt, bos, eos, null);
+    }
+
+    /** As above; {@code defaultSystem} (nullable) is the system message the format adds when there is none (Qwen's). */
+    public String render(List<ChatMessage> messages, boolean addGenerationPrompt, String bos, String eos, String defaultSystem) {
+        StringBuilder sb = new StringBuilder();
+        if (defaultSystem != null && (messages.isEmpty() || !messages.getFirst().role().equals("system"))) {
+            messages = new java.util.ArrayList<>(messages);
+            messages.addFirst(ChatMessage.system(defaultSystem));
+        }
+        switch (this) {
+            case LLAMA3 -> {
+                sb.append("<|begin_of_text|>");
+                for (ChatMessage m : messages) {
+                    sb.append("<|start_header_id|>").append(m.role()).append("<|end_header_id|>\n\n").append(m.content().strip()).append("<|eot_id|>");
+                }
+                if (addGenerationPrompt) sb.append("<|start_header_id|>assistant<|end_header_id|>\n\n");
+            }
+            case CHATML -> {
+                for (ChatMessage m : messages) sb.append("<|im_start|>").append(m.role()).append('\n').append(m.content()).append("<|im_end|>\n");
+                if (addGenerationPrompt) sb.append("<|im_start|>assistant\n");
+            }
+            case MISTRAL -> {
+                sb.append(orEmpty(bos));
+                String system = null;
+                for (ChatMessage m : messages) {
+                    switch (m.role()) {
+                        case "system" -> system = system == null ? m.content() : system + "\n\n" + m.content();
+                        case "user" -> {
+                            String text = system == null ? m.content() : system + "\n\n" + m.content();
+                            system = null;
+                            sb.append("[INST] ").append(text).append(" [/INST]");
+                        }
+                        default -> sb.append(m.content()).append(orEmpty(eos));
+                    }
+                }
+            }
+            case MM1 -> {
+                sb.append(orEmpty(bos));
+                for (ChatMessage m : messages) {
+                    switch (m.role()) {
+                        case "user" -> sb.append("<image>".repeat(m.images())).append("\nQuestion: ").append(m.content()).append("\nAnswer:");
+                        case "assistant" -> sb.append(' ').append(m.content()).append(orEmpty(eos));
+                        default -> sb.append(m.content()).append('\n');
+                    }
+                }
+            }
+            case RAW -> {
+                for (ChatMessage m : messages) sb.append(m.content());
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Text that ends the assistant's turn besides EOS (e.g. {@code <|eot_id|>}), to add to the stop tokens. */
+    public List<String> endOfTurnTokens() {
+        return switch (this) {
+            case LLAMA3 -> List.of("<|eot_id|>", "<|end_of_text|>");
+            case CHATML -> List.of("<|im_end|>", "<|endoftext|>");
+            default -> List.of();
+        };
+    }
+
+    /** The template called {@code name} (llama3, chatml, mistral, mm1, raw; case-insensitive). */
+    public static ChatTemplate byName(String name) {
+        for (ChatTemplate t : values()) if (t.name().equalsIgnoreCase(name)) return t;
+        throw new Mm1jException("unknown chat template '" + name + "' (llama3, chatml, mistral, mm1, raw)");
+    }
+
+    /**
+     * The format a checkpoint uses: recognised from its Jinja {@code chat_template} (tokenizer_config.json or
+     * GGUF {@code tokenizer.chat_template}; may be null), else from {@code model_type} and the vocabulary size.
+     */
+    public static ChatTemplate detect(String jinja, String modelType, int vocabSize) {
+        if (jinja != null) {
+            if (jinja.contains("<|start_header_id|>")) return LLAMA3;
+            if (jinja.contains("<|im_start|>")) return CHATML;
+            if (jinja.contains("[INST]")) return MISTRAL;
+            if (jinja.contains("Question:") && jinja.contains("Answer:")) return MM1;
+        }
+        return switch (modelType == null ? "" : modelType.toLowerCase(Locale.ROOT)) {
+            case "mm1" -> MM1;
+            case "qwen2" -> CHATML;
+            case "mistral", "mixtral" -> MISTRAL;
+            case "llama" -> vocabSize >= 128000 ? LLAMA3 : MISTRAL;
+            default -> RAW;
+        };
+    }
+
+    /**
+     * The system message a ChatML template inserts when the conversation has none (Qwen2's "You are a helpful
+     * assistant."), read from the Jinja source, or null.
+     */
+    public static String defaultSystemPrompt(String jinja) {
+        if (jinja == null) return null;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<\\|im_start\\|>system\\\\n([^'\"<{}]+)<\\|im_end\\|>").matcher(jinja);
+        return m.find() ? m.group(1) : null;
+    }
+
+    private static String orEmpty(String s) {
+        return s == null ? "" : s;
+    }
+}
