@@ -12,7 +12,9 @@ public final class Main {
 
     /** Every sub-command, in the order {@code --help} lists them. Add yours here. */
     static final List<Command> COMMANDS = List.of(
-        new BackendsCommand()
+        new BackendsCommand(),
+        new PreprocessCommand(),
+        new BenchCommand()
     );
 
     private Main() {}
