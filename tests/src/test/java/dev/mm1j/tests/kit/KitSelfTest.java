@@ -172,6 +172,19 @@ class KitSelfTest {
     }
 
     @Test
+    void everyOpAndDtypeTheReferenceSupportsHasACase() {
+        ReferenceBackend ref = new ReferenceBackend();
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        for (Op op : Op.values()) {
+            for (DType t : DType.values()) {
+                if (!ref.supportsOp(op, t)) continue;
+                if (Cases.all().stream().noneMatch(c -> c.op() == op && c.dtype() == t)) missing.add(op + " " + t);
+            }
+        }
+        assertTrue(missing.isEmpty(), "ops/dtypes the reference supports with no conformance case (add one to the kit): " + missing);
+    }
+
+    @Test
     void anUnsupportedOpIsSkippedAndCountedNotPassed() {
         Backend b = new PrimitivesOnlyBackend(new ReferenceBackend()) {
             @Override

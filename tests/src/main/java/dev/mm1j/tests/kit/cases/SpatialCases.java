@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * Channels-last spatial ops: conv2d (patchify, 1×1, depthwise 3×3 with padding 1, strided depthwise, a general
- * 3×3), adaptive average pooling (overlapping bins 7→3 and 5→3, exact, identity, non-square) and bicubic
+ * 3×3; quantized weights for 32×32 patches), adaptive average pooling (overlapping bins 7→3 and 5→3, exact, identity, non-square) and bicubic
  * resize (up 5→7 and 27→37, down 37→27, mixed, identity).
  */
 public final class SpatialCases {
@@ -32,6 +32,9 @@ public final class SpatialCases {
                 Tensor x = b.in(DType.F32, 9, 7, 33).transpose(0, 1);
                 b.ops().conv2d(b.out(DType.F32, 7, 9, 33), x, b.in(w, 33, 1, 3, 3), 1, 1, 33);
             }));
+        }
+        for (DType w : List.of(DType.Q8_0, DType.Q4_0)) { // quantized weights need KW to be whole blocks: 32x32 patches (ViT-B/32)
+            l.add(conv(w, Budget.matmul(w), "patchify x=[64,64,3] w=[8,3,32,32] stride 32", new long[] {64, 64, 3}, new long[] {8, 3, 32, 32}, 32, 0, 1));
         }
         long[][][] pools = {{{7, 7, 33}, {3, 3}}, {{5, 5, 3}, {3, 3}}, {{24, 24, 16}, {12, 12}}, {{9, 9, 4}, {9, 9}}, {{7, 5, 65}, {3, 2}}, {{1, 1, 7}, {1, 1}}};
         for (long[][] p : pools) {
