@@ -1,0 +1,180 @@
+package dev.mm1j.cuda;
+
+import static dev.mm1j.cuda.CudaBackend.ptr;
+
+import dev.mm1j.core.DType;
+import dev.mm1j.core.Tensor;
+
+/**
+ * Matrix products and fused attention on the device.
+ *
+ * <p>matmul: up to 8 rows of x per batch entry go to the bandwidth-bound GEMV kernels (decode, small MoE
+ * groups); more go to the tiled GEMMs (tensor cores for BF16/F16/Q8_0/Q4_0 weights, FP32 SIMT for F32
+ * weights). See matmul.cu for the numerics. attention: attn_fwd, split over the keys (flash decoding) when
+ * the queries alone would leave the GPU idle, merged by attn_combine.
+ */
+final class CudaProducts {
+    /** Rows of x up to which the GEMV kernels are used. */
+    static final int GEMV_MAX_M = 8;
+    private static final int GEMV_WARPS = 8;
+    private static final int MAX_BATCH = 65535;
+
+    private final CudaBackend b;
+    private final boolean split;
+    private int sharedAllowed = 48 * 1024;
+
+    CudaProducts(CudaBackend backend, boolean splitActivations) {
+        this.b = backend;
+        this.split = splitActivations;
+    }
+
+    // ================================================================== matmul
+
+    void matmul(Tensor out, Tensor x, Tensor w) {
+        if (out.numel() == 0) return;
+        try (Staging s = Staging.open(b)) {
+            Tensor o = s.out(out);
+            Tensor wd = s.unitLastStride(s.in(w)), xd = s.unitLastStride(s.in(x));
+            long k = xd.dim(-1), n = wd.dim(-2);
+            if (k == 0) {
+                b.fill(o, 0f);
+                return;
+            }
+            long batches, m, xbs, xrs, wbs, wrs;
+            if (wd.rank() == 2) {
+                long[] g = StridedLayout.rows(xd); // every row of x against the same w: one [R, K] product
+                if (g == null) {
+                    xd = s.contiguous(xd);
+                    g = StridedLayout.rows(xd);
+                }
+                batches = 1;
+                m = g[0];
+                xrs = g[1];
+                xbs = 0;
+                wrs = wd.stride(0);
+                wbs = 0;
+            } else {
+                batches = xd.dim(0);
+                m = xd.dim(1);
+                xbs = xd.stride(0);
+                xrs = xd.stride(1);
+                wbs = wd.stride(0);
+                wrs = wd.stride(1);
+            }
+            DType wt = wd.dtype();
+            if (wt.isQuantized()) { // strides in bytes
+                wrs = wrs / wt.blockSize() * wt.blockBytes();
+                wbs = wbs / wt.blockSize() * wt.blockBytes();
+            }
+            long xp = ptr(xd), wp = ptr(wd), op = ptr(o);
+            for (long b0 = 0; b0 < batches; b0 += MAX_BATCH) {
+                long nb = Math.min(MAX_BATCH, batches - b0);
+                long xOff = b0 * xbs * 4, wOff = b0 * wbs * (wt.isQuantized() ? 1 : wt.blockBytes()), oOff = b0 * m * n * 4;
+                if (m <= GEMV_MAX_M) gemv(op + oOff, xp + xOff, wp + wOff, wt, m, n, k, xrs, wrs, xbs, wbs, nb);
+                else gemm(op + oOff, xp + xOff, wp + wOff, wt, m, n, k, xrs, wrs, xbs, wbs, nb);
+            }
+        }
+    }
+
+    private void gemv(long out, long x, long w, DType wt, long m, long n, long k, long xrs, long wrs, long xbs, long wbs, long batches) {
+        Kernel kern = switch (wt) {
+            case F32 -> Kernels.GEMV_F32;
+            case F16 -> Kernels.GEMV_F16;
+            case BF16 -> Kernels.GEMV_BF16;
+            case Q8_0 -> Kernels.GEMV_Q8_0;
+            default -> Kernels.GEMV_Q4_0;
+        };
+        int vec = 0;
+        if (!wt.isQuantized()) {
+            int per16 = 16 / wt.blockBytes(); // elements per 16-byte load
+            boolean wAligned = w % 16 == 0 && wrs % per16 == 0 && (batches == 1 || wbs % per16 == 0);
+            boolean xAligned = x % 16 == 0 && xrs % 4 == 0 && (batches == 1 || xbs % 4 == 0);
+            vec = k % per16 == 0 && wAligned && xAligned ? 1 : 0;
+        }
+        LaunchArgs a = LaunchArgs.begin(kern).ptr(out).ptr(x).ptr(w).i32(m).i32(n).i32(k).i64(xrs).i64(wrs).i64(xbs).i64(wbs).i64(m * n).i32(vec);
+        b.launch(a, (n + GEMV_WARPS - 1) / GEMV_WARPS, batches, 1, 32 * GEMV_WARPS, 0);
+    }
+
+    private void gemm(long out, long x, long w, DType wt, long m, long n, long k, long xrs, long wrs, long xbs, long wbs, long batches) {
+        if (wt == DType.F32) {
+            LaunchArgs a = LaunchArgs.begin(Kernels.GEMM_F32).ptr(out).ptr(x).ptr(w).i32(m).i32(n).i32(k).i64(xrs).i64(wrs).i64(xbs).i64(wbs).i64(m * n);
+            b.launch(a, (n + 63) / 64, (m + 63) / 64, batches, 256, 0);
+            return;
+        }
+        Kernel kern = switch (wt) {
+            case F16 -> Kernels.GEMM_MMA_F16;
+            case BF16 -> Kernels.GEMM_MMA_BF16;
+            case Q8_0 -> Kernels.GEMM_MMA_Q8_0;
+            default -> Kernels.GEMM_MMA_Q4_0;
+        };
+        LaunchArgs a = LaunchArgs.begin(kern).ptr(out).ptr(x).ptr(w).i32(m).i32(n).i32(k).i64(xrs).i64(wrs).i64(xbs).i64(wbs).i64(m * n).i32(split ? 1 : 0);
+        b.launch(a, (n + 127) / 128, (m + 127) / 128, batches, 256, 0);
+    }
+
+    // ================================================================== attention
+
+    private static final int ATT_KT = 32;
+    private static final int ATT_QPW = 4;
+    private static final int ATT_MAXD = 256;
+
+    /** Dynamic shared memory attn_fwd needs, in bytes. */
+    static int attentionShared(long d, long dv, int queriesPerBlock) {
+        return (int) (4 * (ATT_KT * (d + 1) + ATT_KT * dv + queriesPerBlock * d));
+    }
+
+    /**
+     * Runs the fused kernel; false when it cannot (head dims above 256, or more shared memory than the device
+     * has), in which case the backend falls back to the composed default.
+     */
+    boolean attention(Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal, long qOffset) {
+        long d = q.dim(-1), dv = v.dim(-1);
+        int warps = q.dim(-3) >= 16 ? 4 : 1, qb = warps * ATT_QPW;
+        int shared = attentionShared(d, dv, qb);
+        if (d > ATT_MAXD || dv > ATT_MAXD || shared > b.device().maxSharedMemoryPerBlock()) return false;
+        if (out.numel() == 0) return true;
+        try (Staging s = Staging.open(b)) {
+            Tensor o = s.out(out);
+            Tensor od = o.stride(-1) == 1 ? o : s.contiguousOut(o);
+            Tensor qd = s.unitLastStride(s.in(q)), kd = s.unitLastStride(s.in(k)), vd = s.unitLastStride(s.in(v));
+            if (qd.rank() == 3) {
+                qd = qd.unsqueeze(0);
+                kd = kd.unsqueeze(0);
+                vd = vd.unsqueeze(0);
+                od = od.unsqueeze(0);
+            }
+            long batch = qd.dim(0), tq = qd.dim(1), heads = qd.dim(2), tk = kd.dim(1), kv = kd.dim(2);
+            long qTiles = (tq + qb - 1) / qb;
+            long base = qTiles * heads * batch;
+            long splits = 1;
+            long target = 2L * b.device().multiprocessors();
+            if (base < target && tk > 2L * ATT_KT) splits = Math.min((target + base - 1) / base, (tk + 2L * ATT_KT - 1) / (2L * ATT_KT));
+            splits = Math.max(1, Math.min(splits, 65535 / Math.max(1, batch)));
+            long chunk = (tk + splits - 1) / splits;
+            chunk = Math.max(ATT_KT, (chunk + ATT_KT - 1) / ATT_KT * ATT_KT);
+            splits = Math.max(1, (tk + chunk - 1) / chunk);
+            long part = 0;
+            if (splits > 1) {
+                Tensor p = s.temp(DType.F32, batch * splits * tq * heads * (dv + 2));
+                part = ptr(p);
+            }
+            if (shared > sharedAllowed) {
+                b.device().allowSharedMemory(b.device().function(Kernels.ATTN_FWD), shared);
+                sharedAllowed = shared;
+            }
+            LaunchArgs a = LaunchArgs.begin(Kernels.ATTN_FWD).ptr(splits == 1 ? ptr(od) : 0L).ptr(ptr(qd)).ptr(ptr(kd)).ptr(ptr(vd))
+                .i32(CudaBackend.code(kd.dtype())).i32(tq).i32(tk).i32(heads).i32(kv).i32(d).i32(dv)
+                .i64(qd.stride(0)).i64(qd.stride(1)).i64(qd.stride(2))
+                .i64(kd.stride(0)).i64(kd.stride(1)).i64(kd.stride(2))
+                .i64(vd.stride(0)).i64(vd.stride(1)).i64(vd.stride(2))
+                .i64(od.stride(0)).i64(od.stride(1)).i64(od.stride(2))
+                .f32(scale).i32(causal ? 1 : 0).i64(qOffset).i32(splits).i32(chunk).ptr(part);
+            b.launch(a, qTiles, heads, batch * splits, 32 * warps, shared);
+            if (splits > 1) {
+                LaunchArgs c = LaunchArgs.begin(Kernels.ATTN_COMBINE).ptr(ptr(od)).ptr(part).i32(batch).i32(tq).i32(heads).i32(dv).i32(splits)
+                    .i64(od.stride(0)).i64(od.stride(1)).i64(od.stride(2));
+                b.launch(c, (batch * tq * heads * 32 + 255) / 256, 1, 1, 256, 0);
+            }
+        }
+        return true;
+    }
+}
