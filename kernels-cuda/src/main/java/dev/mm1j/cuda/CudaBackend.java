@@ -28,6 +28,7 @@ public final class CudaBackend implements Backend {
 
     static final int ERR_GET_ROWS = 1;
     static final int ERR_INDEX_ADD = 2;
+    static final int ERR_SET_ROWS = 3;
 
     private final Device device;
     private final Scratch scratch;
@@ -129,6 +130,7 @@ public final class CudaBackend implements Backend {
         throw new Mm1jException(switch (code) {
             case ERR_GET_ROWS -> "[get_rows] an id was outside the table (found on the GPU; those rows were set to 0)";
             case ERR_INDEX_ADD -> "[index_add] an id was outside the output rows (found on the GPU; those rows were skipped)";
+            case ERR_SET_ROWS -> "[set_rows] an id was outside the output rows (found on the GPU; those rows were skipped)";
             default -> "[cuda] a kernel reported error " + code;
         });
     }
@@ -167,7 +169,7 @@ public final class CudaBackend implements Backend {
             case MATMUL, GET_ROWS -> dtype == DType.F32 || dtype == DType.F16 || dtype == DType.BF16 || dtype == DType.Q8_0 || dtype == DType.Q4_0;
             case COPY -> dtype.isComputable();
             case FILL -> dtype == DType.F32 || dtype == DType.F16 || dtype == DType.BF16 || dtype == DType.I32;
-            case ATTENTION, CONV2D -> dtype.isFloat();
+            case ATTENTION, CONV2D, SET_ROWS -> dtype.isFloat();
             default -> dtype == DType.F32;
         };
     }
@@ -415,6 +417,11 @@ public final class CudaBackend implements Backend {
     @Override
     public void getRows(Tensor out, Tensor table, Tensor ids) {
         grids.getRows(out, table, ids);
+    }
+
+    @Override
+    public void setRows(Tensor out, Tensor src, Tensor ids) {
+        grids.setRows(out, src, ids);
     }
 
     @Override

@@ -6,7 +6,7 @@ import static dev.mm1j.cuda.CudaBackend.ptrOrNull;
 import dev.mm1j.core.DType;
 import dev.mm1j.core.Tensor;
 
-/** Grids and indexing on the device: direct convolution, adaptive pooling, bicubic resize, gather, top-k, scatter-add. */
+/** Grids and indexing on the device: direct convolution, adaptive pooling, bicubic resize, gather, row scatter, top-k, scatter-add. */
 final class CudaGrids {
     private final CudaBackend b;
 
@@ -59,6 +59,16 @@ final class CudaGrids {
             LaunchArgs a = LaunchArgs.begin(Kernels.GET_ROWS).ptr(ptr(o)).ptr(ptr(t)).i32(CudaBackend.code(dt)).ptr(ptr(id)).i64(id.stride(0))
                 .i32(t.dim(0)).i32(t.dim(1)).i64(rowStride).i64(colStride).ptr(b.errorWord());
             b.launch(a, o.dim(0), 1, 1, CudaBackend.rowThreads(t.dim(1)), 0);
+        }
+    }
+
+    void setRows(Tensor out, Tensor src, Tensor ids) {
+        if (src.numel() == 0) return;
+        try (Staging s = Staging.open(b)) {
+            Tensor o = s.out(out), sd = s.in(src), id = s.in(ids);
+            LaunchArgs a = LaunchArgs.begin(Kernels.SET_ROWS).ptr(ptr(o)).i32(CudaBackend.code(o.dtype())).i64(o.stride(0)).i64(o.stride(1))
+                .ptr(ptr(sd)).i64(sd.stride(0)).i64(sd.stride(1)).ptr(ptr(id)).i64(id.stride(0)).i32(o.dim(0)).i32(o.dim(1)).ptr(b.errorWord());
+            b.launch(a, sd.dim(0), 1, 1, CudaBackend.rowThreads(o.dim(1)), 0);
         }
     }
 

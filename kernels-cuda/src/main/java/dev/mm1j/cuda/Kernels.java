@@ -61,6 +61,7 @@ final class Kernels {
 
     // indexing.cu
     static final Kernel GET_ROWS = Kernel.of("indexing", "get_rows", PTR, PTR, I32, PTR, I64, I32, I32, I64, I64, PTR);
+    static final Kernel SET_ROWS = Kernel.of("indexing", "set_rows", PTR, I32, I64, I64, PTR, I64, I64, PTR, I64, I32, I32, PTR);
     static final Kernel TOP_K = Kernel.of("indexing", "top_k", PTR, PTR, PTR, I64, I64, I32, I32);
     static final Kernel INDEX_ADD = Kernel.of("indexing", "index_add", PTR, I64, I64, PTR, I64, I64, PTR, I64, PTR, I64, I32, I32, I32, PTR);
 
@@ -68,5 +69,5 @@ final class Kernels {
     static final List<Kernel> ALL = List.of(EW_COPY, EW_FILL, EW_BINARY, EW_SCALE, EW_UNARY, ROW_SOFTMAX, ROW_LAYERNORM,
         ROW_RMSNORM, ROW_MEAN, ROPE, GEMV_F32, GEMV_F16, GEMV_BF16, GEMV_Q8_0, GEMV_Q4_0, GEMM_F32, GEMM_MMA_BF16,
         GEMM_MMA_F16, GEMM_MMA_Q8_0, GEMM_MMA_Q4_0, ATTN_FWD, ATTN_COMBINE, CONV2D_DIRECT, ADAPTIVE_AVG_POOL2D,
-        RESIZE_BICUBIC, GET_ROWS, TOP_K, INDEX_ADD);
+        RESIZE_BICUBIC, GET_ROWS, SET_ROWS, TOP_K, INDEX_ADD);
 }

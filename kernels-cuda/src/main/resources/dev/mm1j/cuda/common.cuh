@@ -23,6 +23,7 @@ typedef unsigned char u8;
 // error codes written to the backend's device error word (first error wins): must match CudaBackend
 #define ERR_GET_ROWS 1
 #define ERR_INDEX_ADD 2
+#define ERR_SET_ROWS 3
 
 // Up to 6 dims after the host merged every dim it could (CudaBackend collapses shapes jointly over all
 // operands, so contiguous tensors arrive as rank 1). Passed by value as kernel parameters.

@@ -1,4 +1,4 @@
-// indexing.cu: embedding gather, top-k, scatter-add (the MoE combine).
+// indexing.cu: embedding gather, row scatter (KV cache writes), top-k, scatter-add (the MoE combine).
 // Ids outside their table are not read or written: the kernel records the error in the backend's device
 // error word, which the host checks at the next synchronize / copyOut and turns into an exception.
 #include "common.cuh"
@@ -27,6 +27,22 @@ extern "C" __global__ void get_rows(float* out, const void* table, int tdt, cons
         const u8* row = (const u8*)table + (i64)id * trs * esz;
         for (int j = threadIdx.x; j < D; j += blockDim.x) orow[j] = load_elem(row, tdt, j * tcs);
     }
+}
+
+// out[ids[t], :] = src[t, :] converted to out's dtype (F32/F16/BF16, round to nearest even); out rows ors
+// elements apart, ocs within a row; src F32 (strides srs, scs). One block per t (ids are distinct).
+extern "C" __global__ void set_rows(void* out, int odt, i64 ors, i64 ocs, const float* src, i64 srs, i64 scs,
+                                    const int* ids, i64 ids_s, int R, int D, int* err) {
+    int t = blockIdx.x;
+    int id = ids[t * ids_s];
+    if (id < 0 || id >= R) {
+        if (threadIdx.x == 0) report(err, ERR_SET_ROWS);
+        return;
+    }
+    int esz = odt == DT_F32 ? 4 : 2;
+    void* row = (u8*)out + (i64)id * ors * esz;
+    const float* s = src + (i64)t * srs;
+    for (int j = threadIdx.x; j < D; j += blockDim.x) store_elem(row, odt, j * ocs, s[j * scs]);
 }
 
 // A key that orders floats like Double.compare on -v in the reference: larger values first, +0 above -0,
