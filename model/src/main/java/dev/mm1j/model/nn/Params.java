@@ -14,9 +14,12 @@ import dev.mm1j.core.weights.Weights;
 public final class Params {
     private Params() {}
 
-    /** The tensor {@code name} with {@code shape}, as F32, in the backend's memory (norm weights, biases, class embeddings...). */
+    /**
+     * The tensor {@code name} with {@code shape}, as F32, in the backend's memory (norm weights, biases, class
+     * embeddings...). The host F32 copy, when one is needed, is made once and freed by {@link Weights#close()}.
+     */
     public static Tensor f32(Weights w, String name, Ops ops, long... shape) {
-        return ops.backend().upload(toF32(w.get(name, shape)));
+        return ops.backend().upload(w.f32(name, shape));
     }
 
     /** Like {@link #f32} but null when the checkpoint lacks the tensor. */
@@ -24,11 +27,17 @@ public final class Params {
         return w.has(name) ? f32(w, name, ops, shape) : null;
     }
 
-    /** A matmul weight [out, in] in a dtype matmul computes on (as stored when it already is), in the backend's memory. */
+    /**
+     * A matmul weight [out, in] in the backend's memory: in the weights' matrix dtype when one is configured
+     * (quantize-on-load, {@code --weights q8_0}), else as stored when matmul computes on it, else F32.
+     */
     public static Tensor matrix(Weights w, String name, Ops ops, long out, long in) {
-        Tensor t = w.get(name, out, in);
-        if (!t.dtype().isComputable() || t.dtype() == DType.I32) t = toF32(t);
-        return ops.backend().upload(t);
+        return ops.backend().upload(w.matrix(name, out, in));
+    }
+
+    /** A gather table (token embeddings) [rows, dim] as stored (never quantized on load), or F32 for storage-only dtypes. */
+    public static Tensor embedding(Weights w, String name, Ops ops, long rows, long dim) {
+        return ops.backend().upload(w.embedding(name, rows, dim));
     }
 
     /** A host F32 copy of {@code t} (or {@code t} itself when it already is contiguous F32). */

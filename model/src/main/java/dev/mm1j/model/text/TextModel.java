@@ -38,7 +38,7 @@ public final class TextModel implements AutoCloseable {
         this.ops = ops;
         this.prefillChunk = prefillChunk;
         long v = c.vocabSize(), d = c.hiddenSize();
-        this.embedTokens = Params.matrix(w, "model.embed_tokens.weight", ops, v, d);
+        this.embedTokens = Params.embedding(w, "model.embed_tokens.weight", ops, v, d);
         float[] inv = Rope.invFreq(c);
         this.invFreq = ops.backend().upload(Tensor.of(inv, inv.length));
         this.layers = new DecoderLayer[c.numHiddenLayers()];
@@ -48,7 +48,8 @@ public final class TextModel implements AutoCloseable {
         this.norm = Params.f32(w, "model.norm.weight", ops, d);
         if (c.tieWordEmbeddings()) {
             w.getOptional("lm_head.weight", v, d); // a tied copy some exporters write: same values, not used
-            this.lmHead = embedTokens;
+            // with quantize-on-load the head gets its own quantized copy; the gather table stays as stored
+            this.lmHead = w.matrixDtype() == null ? embedTokens : Params.matrix(w, "model.embed_tokens.weight", ops, v, d);
         } else {
             if (!w.has("lm_head.weight")) {
                 throw new Mm1jException("missing tensor '" + w.fullName("lm_head.weight") + "' in " + w.source().describe()
