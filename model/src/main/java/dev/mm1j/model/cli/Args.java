@@ -9,13 +9,16 @@ import java.util.Set;
 
 /**
  * Command-line arguments: {@code --flag value}, {@code --flag=value}, boolean {@code --flag}, repeated
- * flags, and positional words. Commands declare which flags take no value ({@link #parse}'s switches);
+ * flags, short flags {@code -p 128} (a dash and letters, named {@code p}; llama.cpp's style), and positional
+ * words ({@code -5} stays a word). Commands declare which flags take no value ({@link #parse}'s switches);
  * {@link #checkUnknown} turns a typo into an error instead of silently ignoring it.
  */
 public final class Args {
     private final Map<String, List<String>> options = new LinkedHashMap<>();
     private final List<String> positional = new ArrayList<>();
     private final Set<String> consumed = new HashSet<>();
+
+    private static final java.util.regex.Pattern SHORT = java.util.regex.Pattern.compile("-[A-Za-z][A-Za-z0-9]?(=.*)?");
 
     private Args() {}
 
@@ -27,6 +30,7 @@ public final class Args {
         boolean rest = false;
         for (int i = 0; i < argv.length; i++) {
             String s = argv[i];
+            if (!rest && SHORT.matcher(s).matches()) s = "-" + s; // -p 128 reads like --p 128
             if (rest || !s.startsWith("--") || s.equals("--")) {
                 if (s.equals("--") && !rest) {
                     rest = true;

@@ -14,6 +14,7 @@ public final class Main {
     static final List<Command> COMMANDS = List.of(
         new BackendsCommand(),
         new PreprocessCommand(),
+        new LogitsCommand(),
         new BenchCommand()
     );
 

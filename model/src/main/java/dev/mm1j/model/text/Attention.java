@@ -31,6 +31,11 @@ final class Attention {
         this.layer = layer;
     }
 
+    /** Bytes of the projection weights (read once per forward). */
+    long weightBytes() {
+        return qProj.weight().byteSize() + kProj.weight().byteSize() + vProj.weight().byteSize() + oProj.weight().byteSize();
+    }
+
     /** s.out[0, n) = Attn(s.xn[0, n)) for the step's sequences; appends their keys and values to the caches. */
     void forward(Ops ops, RunState s) {
         int n = s.rows;

@@ -26,6 +26,11 @@ final class DecoderLayer {
         return ffn instanceof Moe;
     }
 
+    /** Weight bytes one token reads in this layer. */
+    double bytesPerToken() {
+        return inputNorm.byteSize() + postAttnNorm.byteSize() + attention.weightBytes() + ffn.bytesPerToken();
+    }
+
     /** Updates the residual stream s.x[0, n) in place. */
     void forward(Ops ops, RunState s) {
         int n = s.rows;

@@ -6,4 +6,7 @@ import dev.mm1j.core.backend.Ops;
 interface FeedForward {
     /** s.out[0, n) = FFN(s.xn[0, n)). */
     void forward(Ops ops, RunState s);
+
+    /** Bytes of weights one token reads on average (for MoE: the router plus k of the E experts). */
+    double bytesPerToken();
 }

@@ -18,6 +18,11 @@ final class Mlp implements FeedForward {
     }
 
     @Override
+    public double bytesPerToken() {
+        return gateProj.weight().byteSize() + upProj.weight().byteSize() + downProj.weight().byteSize();
+    }
+
+    @Override
     public void forward(Ops ops, RunState s) {
         int n = s.rows;
         gateProj.forward(ops, s.gate.first(n), s.xn.first(n));

@@ -37,6 +37,13 @@ final class Moe implements FeedForward {
     }
 
     @Override
+    public double bytesPerToken() {
+        double experts = 0;
+        for (int e = 0; e < w1.length; e++) experts += w1[e].weight().byteSize() + w3[e].weight().byteSize() + w2[e].weight().byteSize();
+        return gate.byteSize() + experts * topK / w1.length;
+    }
+
+    @Override
     public void forward(Ops ops, RunState s) {
         int n = s.rows;
         Tensor xn = s.xn.first(n), out = s.out.first(n);

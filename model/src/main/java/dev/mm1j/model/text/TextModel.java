@@ -214,6 +214,16 @@ public final class TextModel implements AutoCloseable {
         return prefillState;
     }
 
+    /**
+     * Bytes of weights a decode step reads per token: every layer's projections (for MoE layers the router and,
+     * on average, k of the E experts), the norms and the output head. Times tokens/s, the memory bandwidth used.
+     */
+    public double bytesPerToken() {
+        double b = norm.byteSize() + lmHead.byteSize() + (double) embedTokens.byteSize() / config.vocabSize();
+        for (DecoderLayer l : layers) b += l.bytesPerToken();
+        return b;
+    }
+
     /** A one-line description: family, sizes, parameter dtype. */
     public String describe() {
         TextConfig c = config;

@@ -1,0 +1,116 @@
+package dev.mm1j.model.text;
+
+import dev.mm1j.core.Mm1jException;
+import dev.mm1j.core.backend.Ops;
+import dev.mm1j.core.format.safetensors.SafetensorsWeights;
+import dev.mm1j.core.json.Json;
+import dev.mm1j.core.json.JsonObject;
+import dev.mm1j.core.weights.WeightSource;
+import dev.mm1j.core.weights.Weights;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A checkpoint the decoder runs from: a Hugging Face folder (config.json + safetensors, MM1 or a text-only
+ * family) or a GGUF file. Holds the open weights (memory-mapped) until closed.
+ */
+public final class TextCheckpoint implements AutoCloseable {
+    private final Path path;
+    private final TextConfig config;
+    private final WeightSource source;
+    private final String prefix;       // "language_model" for MM1, "" otherwise
+    private final String chatTemplate; // Jinja source or null
+
+    private TextCheckpoint(Path path, TextConfig config, WeightSource source, String prefix, String chatTemplate) {
+        this.path = path;
+        this.config = config;
+        this.source = source;
+        this.prefix = prefix;
+        this.chatTemplate = chatTemplate;
+    }
+
+    /** Opens a checkpoint folder or a {@code .gguf} file; errors name the missing or malformed file. */
+    public static TextCheckpoint open(Path path) throws IOException {
+        if (!Files.exists(path)) throw new Mm1jException("no such file or folder: " + path);
+        if (Files.isRegularFile(path) && path.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".gguf")) {
+            throw new Mm1jException(path + ": GGUF files are not supported by this build yet");
+        }
+        if (!Files.isDirectory(path)) throw new Mm1jException(path + ": expected a checkpoint folder (config.json + *.safetensors) or a .gguf file");
+        Path cfg = path.resolve("config.json");
+        if (!Files.isRegularFile(cfg)) throw new Mm1jException(path + ": no config.json in this folder");
+        TextConfig config = TextConfig.load(cfg);
+        WeightSource src = SafetensorsWeights.open(path);
+        return new TextCheckpoint(path, config, src, config.modelType().equals("mm1") ? "language_model" : "", readChatTemplate(path));
+    }
+
+    /** The Jinja chat template of tokenizer_config.json (the "default" one when there are several), or null. */
+    static String readChatTemplate(Path folder) throws IOException {
+        Path f = folder.resolve("tokenizer_config.json");
+        if (!Files.isRegularFile(f)) return null;
+        JsonObject o = JsonObject.of(Json.parse(f), "tokenizer_config.json");
+        Object t = o.get("chat_template");
+        if (t instanceof String s) return s;
+        if (t instanceof List<?> list) {
+            String first = null;
+            for (Object e : list) {
+                if (e instanceof Map<?, ?> m && m.get("template") instanceof String s) {
+                    if ("default".equals(m.get("name"))) return s;
+                    if (first == null) first = s;
+                }
+            }
+            return first;
+        }
+        return null;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public TextConfig config() {
+        return config;
+    }
+
+    public WeightSource source() {
+        return source;
+    }
+
+    /** The folder holding tokenizer files (the checkpoint folder, or the GGUF file's folder). */
+    public Path folder() {
+        return Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
+    }
+
+    /** The checkpoint's Jinja chat template, or null. */
+    public String chatTemplate() {
+        return chatTemplate;
+    }
+
+    /** Loads the decoder. {@code unused} receives the names of tensors it did not read (outside MM1's other parts). */
+    public TextModel load(Ops ops, java.util.function.Consumer<String> unused) {
+        Weights w = new Weights(source);
+        TextModel m = TextModel.load(config, prefix.isEmpty() ? w : w.prefix(prefix), ops);
+        if (unused != null) {
+            for (String n : w.unused()) {
+                if (prefix.isEmpty() || n.startsWith(prefix + ".")) unused.accept(n);
+            }
+        }
+        return m;
+    }
+
+    /** Bytes of the decoder's weights in the checkpoint (as stored). */
+    public long weightBytes() {
+        long total = 0;
+        for (String n : source.names()) {
+            if (prefix.isEmpty() || n.startsWith(prefix + ".")) total += source.tensor(n).byteSize();
+        }
+        return total;
+    }
+
+    @Override
+    public void close() {
+        source.close();
+    }
+}
