@@ -1,0 +1,278 @@
+package dev.mm1j.cpu.simd;
+
+import static dev.mm1j.cpu.simd.Vec.F;
+import static dev.mm1j.cpu.simd.Vec.L;
+import static dev.mm1j.cpu.simd.Vec.LE;
+
+import dev.mm1j.core.DType;
+import dev.mm1j.cpu.Parallel;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * {@code out[M, N] = x[M, K] · w[N, K]ᵀ} for M beyond a few rows: packed panels and a register-blocked
+ * micro-kernel, BLIS-style. x is packed into MR-row micro-panels (k-major, MR values per k, broadcast by the
+ * kernel), w into NR-row micro-panels (k-major, NR = 2 vectors per k); weights of any dtype are decoded to
+ * F32 while packing, once per call. Loops, outermost first: threads over N-chunks of w; K in KC blocks;
+ * w blocks of NB rows (packed, L2-resident); x micro-panels (L1-resident); w micro-panels; kernel.
+ */
+final class Gemm {
+    /** Rows of x per micro-panel: 12 with 32 vector registers (AVX-512), else 6. */
+    static final int MR = Vec.BITS >= 512 ? 12 : 6;
+    /** Rows of w per micro-panel: two vectors. */
+    static final int NR = 2 * L;
+    /** K block (a multiple of the 32-block so quantized rows split on block boundaries). */
+    static final int KC = 256;
+    /** Rows of w per packed block. */
+    static final int NB = Math.max(NR, (480 / NR) * NR);
+    /** Rows of x per packed block. */
+    static final int MB = 2048 / MR * MR;
+
+    private final Parallel par;
+    private final Scratch[] scratch;
+    private final Job job = new Job();
+
+    Gemm(Parallel par, Scratch[] scratch) {
+        this.par = par;
+        this.scratch = scratch;
+    }
+
+    /**
+     * out (element offset oo, row stride n) = x (F32, element offset xo, row stride xs, unit column stride)
+     * times w (dtype wt, element offset wo, row stride ws in elements, unit column stride) transposed.
+     */
+    void run(MemorySegment out, long oo, MemorySegment x, long xo, long xs, DType wt, MemorySegment w, long wo, long ws, int m, int n, int k) {
+        synchronized (job) {
+            job.set(out, oo, x, xo, xs, wt, w, wo, ws, m, n, k);
+            int panels = (n + NR - 1) / NR;
+            long flops = 2L * m * n * k;
+            if (flops < (1 << 21) || par.threads() == 1) job.run(0, 0, panels);
+            else par.run(job, panels, Math.max(1, NB / NR / 2), 1);
+            job.clear();
+        }
+    }
+
+    /** The per-call state (reused, so calls allocate nothing). */
+    private final class Job implements Parallel.Body {
+        MemorySegment out, x, w;
+        long oo, xo, xs, wo, ws;
+        DType wt;
+        int m, n, k;
+
+        void set(MemorySegment out, long oo, MemorySegment x, long xo, long xs, DType wt, MemorySegment w, long wo, long ws, int m, int n, int k) {
+            this.out = out;
+            this.oo = oo;
+            this.x = x;
+            this.xo = xo;
+            this.xs = xs;
+            this.wt = wt;
+            this.w = w;
+            this.wo = wo;
+            this.ws = ws;
+            this.m = m;
+            this.n = n;
+            this.k = k;
+        }
+
+        void clear() {
+            out = x = w = null;
+        }
+
+        /** w micro-panels [from, to). */
+        @Override
+        public void run(int worker, int from, int to) {
+            Scratch s = scratch[worker];
+            int mb = Math.min(MB, roundUp(m, MR));
+            float[] ap = s.floats(0, mb * KC);
+            float[] bp = s.floats(1, NB * KC);
+            float[] row = s.floats(2, KC);
+            float[] tile = s.floats(3, MR * NR);
+            int n0 = from * NR, n1 = Math.min(n, to * NR);
+            for (int m0 = 0; m0 < m; m0 += MB) {
+                int mc = Math.min(MB, m - m0);
+                for (int k0 = 0; k0 < k; k0 += KC) {
+                    int kc = Math.min(KC, k - k0);
+                    boolean first = k0 == 0;
+                    packX(ap, m0, mc, k0, kc);
+                    for (int nb0 = n0; nb0 < n1; nb0 += NB) {
+                        int nc = Math.min(NB, n1 - nb0);
+                        packW(bp, row, nb0, nc, k0, kc);
+                        for (int i = 0; i < mc; i += MR) {
+                            int mr = Math.min(MR, mc - i);
+                            for (int j = 0; j < nc; j += NR) {
+                                int nr = Math.min(NR, nc - j);
+                                if (MR == 12) kernel12(ap, i * kc, bp, j * kc, kc, tile);
+                                else kernel6(ap, i * kc, bp, j * kc, kc, tile);
+                                merge(tile, out, oo + (long) (m0 + i) * n + nb0 + j, n, mr, nr, first);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        /** ap[(i/MR)·MR·kc + kk·MR + i%MR] = x[m0 + i, k0 + kk], rows past mc zero. */
+        private void packX(float[] ap, int m0, int mc, int k0, int kc) {
+            for (int p = 0; p < mc; p += MR) {
+                int base = p * kc;
+                for (int i = 0; i < MR; i++) {
+                    if (p + i < mc) {
+                        long src = (xo + (long) (m0 + p + i) * xs + k0) * 4;
+                        for (int kk = 0; kk < kc; kk++) ap[base + kk * MR + i] = x.get(Rows.JF, src + kk * 4L);
+                    } else {
+                        for (int kk = 0; kk < kc; kk++) ap[base + kk * MR + i] = 0f;
+                    }
+                }
+            }
+        }
+
+        /** bp[(j/NR)·NR·kc + kk·NR + j%NR] = w[nb0 + j, k0 + kk] as F32, rows past nc zero. */
+        private void packW(float[] bp, float[] row, int nb0, int nc, int k0, int kc) {
+            int padded = roundUp(nc, NR);
+            for (int j = 0; j < padded; j++) {
+                int base = (j / NR) * NR * kc + j % NR;
+                if (j < nc) {
+                    Rows.decode(wt, w, wo + (nb0 + j) * ws + k0, row, 0, kc);
+                    for (int kk = 0; kk < kc; kk++) bp[base + kk * NR] = row[kk];
+                } else {
+                    for (int kk = 0; kk < kc; kk++) bp[base + kk * NR] = 0f;
+                }
+            }
+        }
+    }
+
+    /** Writes (first K block) or adds the mr × nr corner of the MR × NR tile into out rows of length n. */
+    private static void merge(float[] tile, MemorySegment out, long off, int n, int mr, int nr, boolean first) {
+        for (int i = 0; i < mr; i++) {
+            long o = (off + (long) i * n) * 4;
+            int j = 0;
+            for (; j + L <= nr; j += L) {
+                FloatVector t = FloatVector.fromArray(F, tile, i * NR + j);
+                if (!first) t = t.add(FloatVector.fromMemorySegment(F, out, o + j * 4L, LE));
+                t.intoMemorySegment(out, o + j * 4L, LE);
+            }
+            for (; j < nr; j++) {
+                float t = tile[i * NR + j];
+                out.set(Rows.JF, o + j * 4L, first ? t : t + out.get(Rows.JF, o + j * 4L));
+            }
+        }
+    }
+
+    private static int roundUp(int a, int b) {
+        return (a + b - 1) / b * b;
+    }
+
+    // ------------------------------------------------------------------ micro-kernels
+
+    /** tile[12 × NR] = Σ_k ap[k·12 + i] · bp[k·NR + j]. */
+    static void kernel12(float[] ap, int a, float[] bp, int b, int kc, float[] tile) {
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        FloatVector c60 = c00, c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00;
+        FloatVector c90 = c00, c91 = c00, ca0 = c00, ca1 = c00, cb0 = c00, cb1 = c00;
+        for (int kk = 0; kk < kc; kk++, a += 12, b += NR) {
+            FloatVector b0 = FloatVector.fromArray(F, bp, b), b1 = FloatVector.fromArray(F, bp, b + L);
+            FloatVector x;
+            x = FloatVector.broadcast(F, ap[a]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, ap[a + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, ap[a + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, ap[a + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, ap[a + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, ap[a + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(F, ap[a + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(F, ap[a + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(F, ap[a + 8]);
+            c80 = x.fma(b0, c80);
+            c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(F, ap[a + 9]);
+            c90 = x.fma(b0, c90);
+            c91 = x.fma(b1, c91);
+            x = FloatVector.broadcast(F, ap[a + 10]);
+            ca0 = x.fma(b0, ca0);
+            ca1 = x.fma(b1, ca1);
+            x = FloatVector.broadcast(F, ap[a + 11]);
+            cb0 = x.fma(b0, cb0);
+            cb1 = x.fma(b1, cb1);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + L);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + L);
+        c80.intoArray(tile, 8 * NR);
+        c81.intoArray(tile, 8 * NR + L);
+        c90.intoArray(tile, 9 * NR);
+        c91.intoArray(tile, 9 * NR + L);
+        ca0.intoArray(tile, 10 * NR);
+        ca1.intoArray(tile, 10 * NR + L);
+        cb0.intoArray(tile, 11 * NR);
+        cb1.intoArray(tile, 11 * NR + L);
+    }
+
+    /** tile[6 × NR] = Σ_k ap[k·6 + i] · bp[k·NR + j]. */
+    static void kernel6(float[] ap, int a, float[] bp, int b, int kc, float[] tile) {
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        for (int kk = 0; kk < kc; kk++, a += 6, b += NR) {
+            FloatVector b0 = FloatVector.fromArray(F, bp, b), b1 = FloatVector.fromArray(F, bp, b + L);
+            FloatVector x;
+            x = FloatVector.broadcast(F, ap[a]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(F, ap[a + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(F, ap[a + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(F, ap[a + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(F, ap[a + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(F, ap[a + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+    }
+}

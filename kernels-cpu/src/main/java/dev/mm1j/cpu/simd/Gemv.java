@@ -1,0 +1,175 @@
+package dev.mm1j.cpu.simd;
+
+import static dev.mm1j.cpu.simd.Vec.F;
+import static dev.mm1j.cpu.simd.Vec.I;
+import static dev.mm1j.cpu.simd.Vec.L;
+import static dev.mm1j.cpu.simd.Vec.LE;
+
+import dev.mm1j.core.DType;
+import dev.mm1j.cpu.Parallel;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * {@code out[m, n] = x[m, :] · w[n, :]} for a few rows of x (decoding): memory-bound, every weight byte read
+ * once per call from memory (further rows of x reuse the weight row from L1), threads split over N.
+ * The activations are prepared once per call on the calling thread: copied (F32), split into even and odd
+ * lanes per 2L-element chunk (F16, BF16: a 32-bit load then holds one even and one odd weight per lane,
+ * converted with a shift or a mask, no shuffles), or quantized to 8-bit blocks (Q8_0, Q4_0; see {@link QuantDot}).
+ */
+final class Gemv {
+    /** Largest M handled here; more rows go to {@link Gemm}. */
+    static final int MAX_M = 4;
+
+    private final Parallel par;
+    private final Job job = new Job();
+    /** Prepared activations and Q8 block scales (written by the caller, read by every thread). */
+    private float[] xp = new float[0];
+    private float[] xd = new float[0];
+
+    Gemv(Parallel par) {
+        this.par = par;
+    }
+
+    /**
+     * out (element offset oo, row stride n) = x (F32 rows at element offset xo, row stride xs) · w (dtype wt,
+     * element offset wo, row stride ws elements)ᵀ, m ≤ {@link #MAX_M}.
+     */
+    void run(MemorySegment out, long oo, MemorySegment x, long xo, long xs, DType wt, MemorySegment w, long wo, long ws, int m, int n, int k) {
+        synchronized (job) {
+            prepare(x, xo, xs, wt, m, k);
+            job.set(out, oo, wt, w, wo, ws, m, n, k);
+            long bytes = wt.byteSize(k) * (long) n;
+            if (bytes < (1 << 16) || par.threads() == 1) job.run(0, 0, n);
+            else par.run(job, n, 16, 4);
+            job.clear();
+        }
+    }
+
+    private void prepare(MemorySegment x, long xo, long xs, DType wt, int m, int k) {
+        if (xp.length < m * k) xp = new float[m * k];
+        switch (wt) {
+            case F32 -> {
+                for (int i = 0; i < m; i++) MemorySegment.copy(x, Rows.JF, (xo + i * xs) * 4, xp, i * k, k);
+            }
+            case F16, BF16 -> {
+                for (int i = 0; i < m; i++) {
+                    long r = (xo + i * xs) * 4;
+                    int chunks = k / (2 * L);
+                    for (int c = 0; c < chunks; c++) {
+                        for (int l = 0; l < L; l++) {
+                            xp[i * k + c * 2 * L + l] = x.get(Rows.JF, r + (c * 2L * L + 2L * l) * 4);
+                            xp[i * k + c * 2 * L + L + l] = x.get(Rows.JF, r + (c * 2L * L + 2L * l + 1) * 4);
+                        }
+                    }
+                    for (int j = chunks * 2 * L; j < k; j++) xp[i * k + j] = x.get(Rows.JF, r + j * 4L);
+                }
+            }
+            case Q8_0, Q4_0 -> {
+                if (xd.length < m * k / 32) xd = new float[m * k / 32];
+                for (int i = 0; i < m; i++) QuantDot.quantizeQ8(x, (xo + i * xs) * 4, k, xp, i * k, xd, i * k / 32);
+            }
+            default -> throw new IllegalArgumentException("[matmul] no GEMV for " + wt);
+        }
+    }
+
+    private final class Job implements Parallel.Body {
+        MemorySegment out, w;
+        long oo, wo, ws;
+        DType wt;
+        int m, n, k;
+
+        void set(MemorySegment out, long oo, DType wt, MemorySegment w, long wo, long ws, int m, int n, int k) {
+            this.out = out;
+            this.oo = oo;
+            this.wt = wt;
+            this.w = w;
+            this.wo = wo;
+            this.ws = ws;
+            this.m = m;
+            this.n = n;
+            this.k = k;
+        }
+
+        void clear() {
+            out = w = null;
+        }
+
+        @Override
+        public void run(int worker, int from, int to) {
+            float[] xr = xp, sc = xd;
+            for (int j = from; j < to; j++) {
+                long row = wo + j * ws;
+                for (int i = 0; i < m; i++) {
+                    float dot = switch (wt) {
+                        case F32 -> dotF32(w, row * 4, xr, i * k, k);
+                        case BF16 -> dotBf16(w, row * 2, xr, i * k, k);
+                        case F16 -> dotF16(w, row * 2, xr, i * k, k);
+                        case Q8_0 -> QuantDot.dotQ8(w, wt.byteSize(row), xr, i * k, sc, i * k / 32, k);
+                        case Q4_0 -> QuantDot.dotQ4(w, wt.byteSize(row), xr, i * k, sc, i * k / 32, k);
+                        default -> throw new IllegalStateException();
+                    };
+                    out.set(Rows.JF, (oo + (long) i * n + j) * 4, dot);
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ dots
+
+    /** Σ w[j]·x[xo + j] over k F32 weights at byte {@code wb}. */
+    static float dotF32(MemorySegment w, long wb, float[] x, int xo, int k) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int j = 0;
+        for (int bound = k - 4 * L; j <= bound; j += 4 * L) {
+            a0 = FloatVector.fromMemorySegment(F, w, wb + j * 4L, LE).fma(FloatVector.fromArray(F, x, xo + j), a0);
+            a1 = FloatVector.fromMemorySegment(F, w, wb + (j + L) * 4L, LE).fma(FloatVector.fromArray(F, x, xo + j + L), a1);
+            a2 = FloatVector.fromMemorySegment(F, w, wb + (j + 2 * L) * 4L, LE).fma(FloatVector.fromArray(F, x, xo + j + 2 * L), a2);
+            a3 = FloatVector.fromMemorySegment(F, w, wb + (j + 3 * L) * 4L, LE).fma(FloatVector.fromArray(F, x, xo + j + 3 * L), a3);
+        }
+        for (int bound = k - L; j <= bound; j += L) {
+            a0 = FloatVector.fromMemorySegment(F, w, wb + j * 4L, LE).fma(FloatVector.fromArray(F, x, xo + j), a0);
+        }
+        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        for (; j < k; j++) s += w.get(Rows.JF, wb + j * 4L) * x[xo + j];
+        return s;
+    }
+
+    /** BF16 weights against even/odd-split activations. */
+    static float dotBf16(MemorySegment w, long wb, float[] x, int xo, int k) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int j = 0;
+        for (int bound = k - 4 * L; j <= bound; j += 4 * L) {
+            IntVector v = IntVector.fromMemorySegment(I, w, wb + j * 2L, LE);
+            IntVector u = IntVector.fromMemorySegment(I, w, wb + (j + 2 * L) * 2L, LE);
+            a0 = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + j), a0);
+            a1 = v.and(0xffff0000).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + j + L), a1);
+            a2 = u.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + j + 2 * L), a2);
+            a3 = u.and(0xffff0000).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + j + 3 * L), a3);
+        }
+        for (int bound = k - 2 * L; j <= bound; j += 2 * L) {
+            IntVector v = IntVector.fromMemorySegment(I, w, wb + j * 2L, LE);
+            a0 = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + j), a0);
+            a1 = v.and(0xffff0000).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + j + L), a1);
+        }
+        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        for (; j < k; j++) s += Float.intBitsToFloat((w.get(Rows.JS, wb + j * 2L) & 0xffff) << 16) * x[xo + j];
+        return s;
+    }
+
+    /** F16 weights against even/odd-split activations. */
+    static float dotF16(MemorySegment w, long wb, float[] x, int xo, int k) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        int j = 0;
+        for (int bound = k - 2 * L; j <= bound; j += 2 * L) {
+            IntVector v = IntVector.fromMemorySegment(I, w, wb + j * 2L, LE);
+            a0 = Vec.f16High(v.lanewise(VectorOperators.LSHL, 16)).fma(FloatVector.fromArray(F, x, xo + j), a0);
+            a1 = Vec.f16High(v).fma(FloatVector.fromArray(F, x, xo + j + L), a1);
+        }
+        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; j < k; j++) s += Float.float16ToFloat(w.get(Rows.JS, wb + j * 2L)) * x[xo + j];
+        return s;
+    }
+}

@@ -1,0 +1,110 @@
+package dev.mm1j.cpu.simd;
+
+import static dev.mm1j.cpu.simd.Vec.B;
+import static dev.mm1j.cpu.simd.Vec.BPARTS;
+import static dev.mm1j.cpu.simd.Vec.F;
+import static dev.mm1j.cpu.simd.Vec.I;
+import static dev.mm1j.cpu.simd.Vec.L;
+import static dev.mm1j.cpu.simd.Vec.LE;
+
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Dot products of Q8_0 / Q4_0 weight rows with activations quantized to Q8_0 blocks, as llama.cpp does:
+ * per block {@code d_w · d_x · Σ q_w·q_x}. The integer products and their block sums are exact in F32
+ * (|Σ| ≤ 32·127·128 &lt; 2^24), so the lanes hold exactly the integer multiply-accumulate; widening bytes
+ * straight to floats and using FMA is faster with the Vector API than int8→int16→int32 arithmetic, which
+ * has no multiply-add-pairs instruction to map to.
+ */
+final class QuantDot {
+    private QuantDot() {}
+
+    /**
+     * Quantizes k floats (k a multiple of 32) at byte {@code xb} to Q8_0 like {@link dev.mm1j.core.quant.Quant#quantizeQ8_0}:
+     * {@code q[xq..xq+k)} receive the integers (as floats), {@code d[dd..)} the F16-rounded block scales.
+     */
+    static void quantizeQ8(MemorySegment x, long xb, int k, float[] q, int xq, float[] d, int dd) {
+        for (int blk = 0; blk < k / 32; blk++) {
+            long o = xb + blk * 128L;
+            FloatVector amax = FloatVector.zero(F);
+            for (int p = 0; p < 32; p += L) amax = amax.max(FloatVector.fromMemorySegment(F, x, o + p * 4L, LE).abs());
+            float a = amax.reduceLanes(VectorOperators.MAX);
+            float scale = a / 127f;
+            float id = scale != 0 ? 1f / scale : 0f;
+            d[dd + blk] = Float.float16ToFloat(Float.floatToFloat16(scale));
+            for (int p = 0; p < 32; p++) q[xq + blk * 32 + p] = roundHalfAway(x.get(Rows.JF, o + p * 4L) * id);
+        }
+    }
+
+    /** C's roundf: halves away from zero. */
+    private static float roundHalfAway(float v) {
+        float a = Math.abs(v);
+        float r = (float) Math.floor(a);
+        if (a - r >= 0.5f) r += 1f;
+        return Math.copySign(r, v);
+    }
+
+    /** Σ over k/32 Q8_0 blocks at byte {@code wb} against quantized activations {@code q[xq..]}, scales {@code d[dd..]}. */
+    static float dotQ8(MemorySegment w, long wb, float[] q, int xq, float[] d, int dd, int k) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        int blocks = k / 32;
+        int blk = 0;
+        for (; blk + 1 < blocks; blk += 2) {
+            acc0 = blockQ8(w, wb + blk * 34L, q, xq + blk * 32).fma(scale(w, wb + blk * 34L, d[dd + blk]), acc0);
+            acc1 = blockQ8(w, wb + (blk + 1) * 34L, q, xq + (blk + 1) * 32).fma(scale(w, wb + (blk + 1) * 34L, d[dd + blk + 1]), acc1);
+        }
+        if (blk < blocks) acc0 = blockQ8(w, wb + blk * 34L, q, xq + blk * 32).fma(scale(w, wb + blk * 34L, d[dd + blk]), acc0);
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static FloatVector scale(MemorySegment w, long off, float dx) {
+        return FloatVector.broadcast(F, Float.float16ToFloat(w.get(Rows.JS, off)) * dx);
+    }
+
+    /** Lane sums of q_w·q_x over one Q8_0 block (exact integers). */
+    private static FloatVector blockQ8(MemorySegment w, long off, float[] q, int xq) {
+        FloatVector s = FloatVector.zero(F);
+        for (int p = 0; p < 32; p += B.length()) {
+            ByteVector b = ByteVector.fromMemorySegment(B, w, off + 2 + p, LE);
+            for (int part = 0; part < BPARTS; part++) {
+                FloatVector wf = (FloatVector) b.convertShape(VectorOperators.B2F, F, part);
+                s = wf.fma(FloatVector.fromArray(F, q, xq + p + part * L), s);
+            }
+        }
+        return s;
+    }
+
+    /** Σ over k/32 Q4_0 blocks at byte {@code wb} against quantized activations. */
+    static float dotQ4(MemorySegment w, long wb, float[] q, int xq, float[] d, int dd, int k) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        int blocks = k / 32;
+        int blk = 0;
+        for (; blk + 1 < blocks; blk += 2) {
+            acc0 = blockQ4(w, wb + blk * 18L, q, xq + blk * 32).fma(scale(w, wb + blk * 18L, d[dd + blk]), acc0);
+            acc1 = blockQ4(w, wb + (blk + 1) * 18L, q, xq + (blk + 1) * 32).fma(scale(w, wb + (blk + 1) * 18L, d[dd + blk + 1]), acc1);
+        }
+        if (blk < blocks) acc0 = blockQ4(w, wb + blk * 18L, q, xq + blk * 32).fma(scale(w, wb + blk * 18L, d[dd + blk]), acc0);
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Lane sums of (q_w − 8)·q_x over one Q4_0 block: low nibbles are elements 0..15, high nibbles 16..31. */
+    private static FloatVector blockQ4(MemorySegment w, long off, float[] q, int xq) {
+        FloatVector s = FloatVector.zero(F);
+        for (int p = 0; p < 16; p += B.length()) {
+            ByteVector b = ByteVector.fromMemorySegment(B, w, off + 2 + p, LE);
+            for (int part = 0; part < BPARTS; part++) {
+                IntVector v = (IntVector) b.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
+                int j = xq + p + part * L;
+                FloatVector lo = (FloatVector) v.and(15).sub(8).convert(VectorOperators.I2F, 0);
+                FloatVector hi = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0);
+                s = lo.fma(FloatVector.fromArray(F, q, j), s);
+                s = hi.fma(FloatVector.fromArray(F, q, j + 16), s);
+            }
+        }
+        return s;
+    }
+}
