@@ -10,6 +10,7 @@ import dev.mm1j.core.backend.Op;
 import dev.mm1j.core.backend.UnaryOp;
 import java.lang.foreign.MemorySegment;
 import java.lang.reflect.InvocationTargetException;
+import java.util.Map;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -70,6 +71,12 @@ public final class CpuBackend implements Backend {
     @Override
     public String description() {
         return "cpu (Vector API, " + k.bits() + "-bit vectors, " + parallel.threads() + " threads)";
+    }
+
+    /** {@code vector.bits}: the width the kernels were compiled for. */
+    @Override
+    public Map<String, String> settings() {
+        return Map.of("vector.bits", Integer.toString(k.bits()));
     }
 
     /** The vector width the kernels use, in bits. */
