@@ -117,7 +117,7 @@ public final class CpuBackend implements Backend {
             case MATMUL, GET_ROWS, CONV2D -> dtype.isComputable() && dtype != DType.I32;
             case COPY -> dtype.isComputable();
             case FILL -> dtype.isComputable() && !dtype.isQuantized();
-            case ATTENTION -> dtype.isFloat();
+            case ATTENTION, SET_ROWS -> dtype.isFloat();
             default -> dtype == DType.F32;
         };
     }
@@ -203,6 +203,11 @@ public final class CpuBackend implements Backend {
     @Override
     public void getRows(Tensor out, Tensor table, Tensor ids) {
         k.getRows(out, table, ids);
+    }
+
+    @Override
+    public void setRows(Tensor out, Tensor src, Tensor ids) {
+        k.setRows(out, src, ids);
     }
 
     @Override

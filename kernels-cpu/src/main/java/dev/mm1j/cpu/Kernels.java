@@ -42,6 +42,8 @@ public interface Kernels extends AutoCloseable {
 
     void getRows(Tensor out, Tensor table, Tensor ids);
 
+    void setRows(Tensor out, Tensor src, Tensor ids);
+
     void topK(Tensor values, Tensor indices, Tensor x, int k);
 
     void indexAdd(Tensor out, Tensor src, Tensor ids, Tensor weights);

@@ -131,6 +131,14 @@ class RowOpsTest {
             cpu(bits).getRows(a, table, ids);
             assertSame("get_rows " + dt, a, e);
         }
+        for (DType dt : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+            Tensor cache = Tensor.allocateHost(dt, 9, 2, 40), ref = Tensor.allocateHost(dt, 9, 2, 40);
+            Tensor src = randn(3, 3, 40).transpose(0, 1).transpose(0, 1);
+            Tensor ids = Tensor.ofInts(new int[] {4, 0, 8}, 3);
+            REF.setRows(ref.select(1, 1), src, ids);
+            cpu(bits).setRows(cache.select(1, 1), src, ids);
+            assertSame("set_rows " + dt, cache, ref);
+        }
         float[] v = gaussian(2, 3 * 101);
         v[5] = v[9] = v[40] = 3f; // ties
         v[101 + 7] = Float.NaN;

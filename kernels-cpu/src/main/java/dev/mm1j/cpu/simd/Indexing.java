@@ -54,6 +54,21 @@ final class Indexing {
         }
     }
 
+    /** out[ids[t], :] = src[t, :], rounded to out's dtype (F32, F16, BF16; rows of out contiguous). */
+    void setRows(Tensor out, Tensor src, Tensor ids) {
+        long t = ids.dim(0), rows = out.dim(0);
+        int d = (int) src.dim(1);
+        for (long i = 0; i < t; i++) {
+            int id = id(ids, i);
+            if (id < 0 || id >= rows) throw new IndexOutOfBoundsException("[set_rows] id " + id + " outside " + out);
+        }
+        float[] r = scratch[0].floats(1, d);
+        for (long i = 0; i < t; i++) {
+            Rows.readF32(src.segment(), src.offset() + i * src.stride(0), src.stride(1), r, d);
+            Rows.encode(out.dtype(), r, 0, d, out.segment(), out.offset() + id(ids, i) * out.stride(0));
+        }
+    }
+
     private static int id(Tensor ids, long i) {
         return ids.segment().get(Rows.JI, (ids.offset() + i * ids.stride(0)) * 4);
     }

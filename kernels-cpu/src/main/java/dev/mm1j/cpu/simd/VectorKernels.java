@@ -112,6 +112,11 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void setRows(Tensor out, Tensor src, Tensor ids) {
+        indexing.setRows(out, src, ids);
+    }
+
+    @Override
     public void topK(Tensor values, Tensor indices, Tensor x, int k) {
         indexing.topK(values, indices, x, k);
     }
