@@ -161,7 +161,11 @@ public final class Conformance {
     enum Status { PASS, FAIL, UNSUPPORTED, VARIANT_UNSUPPORTED }
 
     /** The outcome of a case: its status, what went wrong (FAIL) or why it was skipped, and the exception if one was thrown. */
-    record Outcome(Status status, String message, Throwable error, long nanos) {}
+    record Outcome(Status status, String message, Throwable error, long nanos, double nmse) {
+        Outcome(Status status, String message, Throwable error, long nanos) {
+            this(status, message, error, nanos, 0);
+        }
+    }
 
     /** Runs {@code c} on {@code backend} and compares it with the reference. */
     static Outcome check(Backend backend, OpCase c) {
@@ -183,14 +187,14 @@ public final class Conformance {
         }
         long ns = System.nanoTime() - t0;
         String problem = compare(c, got, want);
-        return new Outcome(problem == null ? Status.PASS : Status.FAIL, problem, null, ns);
+        return new Outcome(problem == null ? Status.PASS : Status.FAIL, problem, null, ns, worstNmse(got, want));
     }
 
     private static void runCase(Session session, OpCase c, Coverage coverage) {
         String label = session.target.label();
         Outcome o = check(session.get(), c);
         switch (o.status()) {
-            case PASS -> coverage.pass(label, c, o.nanos());
+            case PASS -> coverage.pass(label, c, o.nanos(), o.nmse());
             case UNSUPPORTED -> {
                 coverage.unsupported(label, c);
                 Assumptions.abort(o.message());
@@ -255,6 +259,15 @@ public final class Conformance {
             }
         }
         return null;
+    }
+
+    /** The largest NMSE over the float outputs (0 for integer outputs). */
+    static double worstNmse(List<Bench.Output> got, List<Bench.Output> want) {
+        double worst = 0;
+        for (int i = 0; i < got.size(); i++) {
+            if (got.get(i).ints() == null) worst = Math.max(worst, ErrorBudget.nmse(got.get(i).values(), want.get(i).values()));
+        }
+        return worst;
     }
 
     /** The multi-index of flat row-major position {@code flat} in {@code shape}, e.g. {@code [3, 17]}. */

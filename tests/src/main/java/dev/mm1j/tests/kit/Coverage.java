@@ -35,10 +35,20 @@ public final class Coverage {
         cells.computeIfAbsent(new Row(c.kind(), c.dtype()), r -> new LinkedHashMap<>());
     }
 
-    synchronized void pass(String target, OpCase c, long ns) {
+    synchronized void pass(String target, OpCase c, long ns, double nmse) {
         cell(target, c).pass++;
         nanos.merge(target, ns, Long::sum);
+        if (c.budget().nmse() > 0) {
+            Closest prev = closest.get(target);
+            double ratio = nmse / c.budget().nmse();
+            if (prev == null || ratio > prev.ratio) closest.put(target, new Closest(c.id(), nmse, c.budget(), ratio));
+        }
     }
+
+    /** The passing case that came closest to its budget on one target. */
+    private record Closest(String id, double nmse, Budget budget, double ratio) {}
+
+    private final Map<String, Closest> closest = new LinkedHashMap<>();
 
     synchronized void fail(String target, OpCase c, long ns) {
         cell(target, c).fail++;
@@ -95,6 +105,10 @@ public final class Coverage {
             if (k == 0) sb.append("-".repeat(sb.length() - sb.lastIndexOf("\n", sb.length() - 2) - 2)).append('\n');
         }
         for (Map.Entry<String, String> e : unavailable.entrySet()) sb.append("n/a ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
+        for (Map.Entry<String, Closest> e : closest.entrySet()) {
+            Closest c = e.getValue();
+            sb.append(String.format("closest to budget on %s: %s, nmse %.2g = %.2g of %s%n", e.getKey(), c.id(), c.nmse(), c.ratio(), c.budget().name()));
+        }
         for (Map.Entry<String, Long> e : nanos.entrySet()) {
             sb.append(String.format("time %s: %.1f s (the backend under test, inputs and checks)%n", e.getKey(), e.getValue() / 1e9));
         }
