@@ -79,7 +79,7 @@ public final class ImagePreprocessor {
             RgbImage img = images.get(n);
             if (img.width() != size || img.height() != size) {
                 t.close();
-                throw new IllegalArgumentException("image " + n + " is " + img.width() + "x" + img.height() + ", expected " + size + "x" + size);
+                throw new dev.mm1j.core.Mm1jException("[preprocess] image " + n + " is " + img.width() + "x" + img.height() + ", expected " + size + "x" + size);
             }
             byte[] px = img.rgb();
             for (int c = 0; c < 3; c++) {

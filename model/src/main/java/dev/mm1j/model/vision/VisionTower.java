@@ -84,11 +84,12 @@ public final class VisionTower implements AutoCloseable {
         // the class token's row never changes: fold class_embedding + position_embedding[0] once
         Tensor cls = Params.toF32(w.get("embeddings.class_embedding", wd));
         Tensor pos = Params.toF32(w.get("embeddings.position_embedding.weight", c.numPositions(), wd));
-        Tensor classPos = Tensor.allocateHost(DType.F32, 1, wd);
         float[] a = cls.toFloatArray(), b = pos.slice(0, 0, 1).toFloatArray();
         for (int i = 0; i < a.length; i++) a[i] += b[i];
-        classPos.data().copyFrom(java.lang.foreign.MemorySegment.ofArray(a));
-        Tensor grid = ops.backend().upload(contiguousF32(pos.slice(0, 1, c.numPositions())));
+        List<Tensor> owned = new ArrayList<>();
+        Tensor classPos = own(owned, ops, Tensor.of(a, 1, wd));
+        Tensor grid = pos.slice(0, 1, c.numPositions());
+        grid = grid.isContiguous() ? ops.backend().upload(grid) : own(owned, ops, Params.toF32(grid));
         Tensor preW = Params.f32(w, "pre_layrnorm.weight", ops, wd), preB = Params.f32(w, "pre_layrnorm.bias", ops, wd);
         List<Layer> layers = new ArrayList<>(run);
         for (int i = 0; i < run; i++) {
@@ -100,17 +101,17 @@ public final class VisionTower implements AutoCloseable {
                 Params.f32(l, "layer_norm2.weight", ops, wd), Params.f32(l, "layer_norm2.bias", ops, wd),
                 Linear.load(l, "mlp.fc1", ops, inter, wd, true), Linear.load(l, "mlp.fc2", ops, wd, inter, true)));
         }
-        VisionTower t = new VisionTower(c, ops, run, patch, ops.backend().upload(classPos), grid, preW, preB, layers);
-        t.owned.add(classPos);
-        t.owned.add(grid);
+        VisionTower t = new VisionTower(c, ops, run, patch, classPos, grid, preW, preB, layers);
+        t.owned.addAll(owned);
         return t;
     }
 
-    private static Tensor contiguousF32(Tensor t) {
-        if (t.isContiguous() && t.dtype() == DType.F32) return t;
-        Tensor out = Tensor.allocateHost(DType.F32, t.shape());
-        new dev.mm1j.core.backend.reference.ReferenceBackend().copy(out, t);
-        return out;
+    /** {@code host} placed in the backend's memory; both are remembered for {@link #close()}. */
+    private static Tensor own(List<Tensor> owned, Ops ops, Tensor host) {
+        Tensor placed = ops.backend().upload(host);
+        owned.add(host);
+        if (placed != host) owned.add(placed);
+        return placed;
     }
 
     public VisionConfig config() {
@@ -135,19 +136,15 @@ public final class VisionTower implements AutoCloseable {
         }
         long n = pixels.dim(0), g = pixels.dim(2) / c.patchSize(), gg = g * g, len = gg + 1;
         long wd = c.hiddenSize(), heads = c.numAttentionHeads(), hd = c.headDim();
-        try (RunState s = new RunState(ops, n, len, wd, c.intermediateSize())) {
+        Tensor input = pixels.isHost() && !ops.backend().isHost() ? ops.backend().upload(Params.toF32(pixels)) : pixels;
+        try (RunState s = new RunState(ops, n, g, wd, c.intermediateSize())) {
             // 1. patchify: a conv with stride = kernel over the channels-last view of the pixels
-            Tensor patches = ops.allocate(DType.F32, n, g, g, wd);
-            try {
-                ops.conv2d(patches, pixels.permute(0, 2, 3, 1), patchWeight, c.patchSize(), 0, 1);
-                Tensor flat = patches.reshape(n, gg, wd);
-                probe.record("vision.patch_embeds", flat);
-                // 2. class token and position embeddings (resized when g != G)
-                ops.add(flat, flat, positions.forGrid((int) g));
-                ops.copy(s.h.slice(1, 1, len), flat);
-            } finally {
-                patches.close();
-            }
+            ops.conv2d(s.patches, input.permute(0, 2, 3, 1), patchWeight, c.patchSize(), 0, 1);
+            Tensor flat = s.patches.reshape(n, gg, wd);
+            probe.record("vision.patch_embeds", flat);
+            // 2. class token and position embeddings (resized when g != G)
+            ops.add(flat, flat, positions.forGrid((int) g));
+            ops.copy(s.h.slice(1, 1, len), flat);
             for (long i = 0; i < n; i++) ops.copy(s.h.select(0, i).slice(0, 0, 1), classPosition);
             probe.record("vision.embeddings", s.h);
             // 3. pre-LN: the normalised embeddings are the residual stream
@@ -179,15 +176,22 @@ public final class VisionTower implements AutoCloseable {
             ops.copy(out, s.h.slice(1, 1, len));
             probe.record("vision.features", out);
             return out;
+        } finally {
+            if (input != pixels) input.close();
         }
     }
 
-    /** The activations of one forward, allocated once: residual h and scratch x [N, L, W], q/k/v/att [N, L, W], mlp [N, L, I]. */
+    /**
+     * The activations of one forward, allocated once: patches [N, g, g, W]; residual h and scratch x [N, L, W];
+     * q, k, v, att [N, L, W]; mlp [N, L, I] (L = g² + 1).
+     */
     private static final class RunState implements AutoCloseable {
         Tensor h, x;
-        final Tensor q, k, v, att, mlp;
+        final Tensor patches, q, k, v, att, mlp;
 
-        RunState(Ops ops, long n, long len, long w, long inter) {
+        RunState(Ops ops, long n, long g, long w, long inter) {
+            long len = g * g + 1;
+            patches = ops.allocate(DType.F32, n, g, g, w);
             h = ops.allocate(DType.F32, n, len, w);
             x = ops.allocate(DType.F32, n, len, w);
             q = ops.allocate(DType.F32, n, len, w);
@@ -205,7 +209,7 @@ public final class VisionTower implements AutoCloseable {
 
         @Override
         public void close() {
-            for (Tensor t : new Tensor[] {h, x, q, k, v, att, mlp}) t.close();
+            for (Tensor t : new Tensor[] {patches, h, x, q, k, v, att, mlp}) t.close();
         }
     }
 
