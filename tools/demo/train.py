@@ -103,6 +103,8 @@ def main():
     ap.add_argument("--batch1", type=int, default=64)
     ap.add_argument("--batch2", type=int, default=32)
     ap.add_argument("--eval-every", type=int, default=500)
+    ap.add_argument("--freeze-vit", type=int, default=1,
+                    help="stage 2: ViT frozen (trained in stage 1), connector + decoder trained")
     ap.add_argument("--run", default=os.path.join(HERE, "run"))
     ap.add_argument("--log", default=os.path.join(HERE, "train.log"))
     ap.add_argument("--out", default=MODEL_DIR)
@@ -190,22 +192,41 @@ def main():
             save_state()
 
     # ---- stage 2
+    if args.freeze_vit:
+        for p in model.vision_tower.parameters():
+            p.requires_grad_(False)
     t0 = time.time()
     best = -1.0
     while step2 < args.stage2_steps:
         model.train()
         exs = make_examples(rng, args.batch2)
-        scenes = [s for _, ss, _, _ in exs for s in ss]
-        x = image_batch(rng, scenes)
-        ids, lab = encode_batch(tok, [e[1:] for e in exs], tpi)
         for i, g in enumerate(opt2.param_groups):
             g["lr"] = lr_at(step2, args.stage2_steps, [3e-4, 1e-3][i])
-        out = model(ids, x)
-        loss, exact = answer_loss(out["logits"], lab)
-        aux, _, _ = probe.loss(out["image_embeds"], scenes)
-        total = loss + 0.3 * aux
         opt2.zero_grad()
-        total.backward()
+        # two sub-batches (captions, the rest) so that short answers are not padded to caption length
+        loss = aux = 0.0
+        exact_all = []
+        for grp in ([e for e in exs if e[0] == "caption"], [e for e in exs if e[0] != "caption"]):
+            if not grp:
+                continue
+            scenes = [s for _, ss, _, _ in grp for s in ss]
+            x = image_batch(rng, scenes)
+            ids, lab = encode_batch(tok, [e[1:] for e in grp], tpi)
+            if args.freeze_vit:
+                with torch.no_grad():
+                    f = model.vision_tower.vision_model(x, model.config.vision_feature_layer)
+                emb = model.connector(f)
+                logits = model.language_model.forward_embeds(model.splice(ids, emb))
+            else:
+                out = model(ids, x)
+                logits, emb = out["logits"], out["image_embeds"]
+            l_ans, exact = answer_loss(logits, lab)
+            l_aux, _, _ = probe.loss(emb, scenes)
+            share = len(grp) / len(exs)
+            ((l_ans + 0.3 * l_aux) * share).backward()
+            loss, aux = loss + l_ans.detach() * share, aux + l_aux.detach() * share
+            exact_all.append(exact)
+        exact = torch.cat(exact_all)
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt2.step()
         step2 += 1
