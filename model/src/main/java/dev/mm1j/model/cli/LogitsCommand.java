@@ -56,10 +56,10 @@ final class LogitsCommand implements Command {
         int k = args.getInt("decode-from", t);
         args.checkUnknown();
         if (k < 0 || k > t) throw new CliException("--decode-from must be between 0 and the number of tokens (" + t + "), got " + k);
-        try (TextCheckpoint ckpt = TextCheckpoint.open(mo.model); Backend backend = mo.createBackend()) {
+        try (TextCheckpoint ckpt = mo.open(); Backend backend = mo.createBackend()) {
             checkNoImages(ckpt, ids);
             Ops ops = ModelOptions.ops(backend);
-            try (TextModel model = ckpt.load(ops, name -> err.println("mm1j logits: warning: unused tensor " + name))) {
+            try (TextModel model = ckpt.load(ops, line -> err.println("mm1j logits: " + line))) {
                 Map<String, Tensor> outputs = outputs(model, ids, k, mo.kvDtype(backend));
                 SafetensorsWriter.write(outFile, outputs, Map.of("generator", "mm1j logits", "decode_from", Integer.toString(k)));
                 outputs.values().forEach(Tensor::close);

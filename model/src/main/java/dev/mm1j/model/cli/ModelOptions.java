@@ -16,6 +16,7 @@ final class ModelOptions {
           --model PATH      checkpoint folder (config.json + safetensors) or .gguf file
           --backend NAME    compute backend (default: the best available; see mm1j backends)
           --threads N, -t N worker threads (default: all cores)
+          --weights T       convert the matmul weights on load: q8_0, q4_0, bf16, f16, f32 (default: as stored)
         """;
     static final String CTX_HELP = """
           --ctx N, -c N     context length: KV-cache positions per sequence (default %d)
@@ -27,8 +28,10 @@ final class ModelOptions {
     final int threads;
     final int ctx;
     final String kvType;
+    final DType weights; // null: as stored
 
-    private ModelOptions(Path model, String backend, int threads, int ctx, String kvType) {
+    private ModelOptions(Path model, String backend, int threads, int ctx, String kvType, DType weights) {
+        this.weights = weights;
         this.model = model;
         this.backend = backend;
         this.threads = threads;
@@ -50,7 +53,18 @@ final class ModelOptions {
         if (!kv.equals("auto") && !kv.equals("f32") && !kv.equals("f16") && !kv.equals("bf16")) {
             throw new CliException("--kv-type must be f32, f16, bf16 or auto, got '" + kv + "'");
         }
-        return new ModelOptions(model, backend, threads, ctx, kv);
+        DType weights;
+        try {
+            weights = dev.mm1j.core.weights.Weights.parseMatrixDtype(a.get("weights", "stored"));
+        } catch (IllegalArgumentException e) {
+            throw new CliException("--weights: " + e.getMessage());
+        }
+        return new ModelOptions(model, backend, threads, ctx, kv, weights);
+    }
+
+    /** Opens the --model checkpoint (with --weights conversion). */
+    dev.mm1j.model.text.TextCheckpoint open() throws java.io.IOException {
+        return dev.mm1j.model.text.TextCheckpoint.open(model, weights);
     }
 
     Backend createBackend() {

@@ -37,16 +37,16 @@ final class TextBench {
         args.checkUnknown();
         if (p < 0 || n < 0 || (p == 0 && n == 0)) throw new CliException("-p and -n must be >= 0 and not both 0");
         if (r < 1) throw new CliException("-r must be at least 1, got " + r);
-        try (TextCheckpoint ckpt = TextCheckpoint.open(mo.model); Backend backend = mo.createBackend()) {
+        try (TextCheckpoint ckpt = mo.open(); Backend backend = mo.createBackend()) {
             Ops ops = ModelOptions.ops(backend);
             err.println("mm1j bench: loading " + mo.model + " ...");
-            try (TextModel model = ckpt.load(ops, null)) {
+            try (TextModel model = ckpt.load(ops, line -> err.println("mm1j bench: " + line))) {
                 DType kv = mo.kvDtype(backend);
                 err.println("mm1j bench: " + model.describe() + "; backend " + backend.description() + "; KV cache " + kv);
-                String modelName = ckpt.config().modelType() + " " + human(params(ckpt)) + " " + model.describe().replaceAll(".*weights ", "");
+                String modelName = ckpt.config().modelType() + " " + human(model.parameterCount()) + " " + model.describe().replaceAll(".*weights ", "");
                 out.printf(Locale.ROOT, "| %-22s | %10s | %-10s | %7s | %6s | %18s | %12s |%n", "model", "size", "backend", "threads", "test", "t/s", "weights GB/s");
                 out.printf(Locale.ROOT, "| %-22s | %10s | %-10s | %7s | %6s | %18s | %12s |%n", "-".repeat(22), "-".repeat(10), "-".repeat(10), "-".repeat(7), "-".repeat(6), "-".repeat(18), "-".repeat(12));
-                String size = String.format(Locale.ROOT, "%.2f GiB", ckpt.weightBytes() / (double) (1L << 30));
+                String size = String.format(Locale.ROOT, "%.2f GiB", model.weightBytes() / (double) (1L << 30));
                 int threads = mo.threads > 0 ? mo.threads : Runtime.getRuntime().availableProcessors();
                 SplittableRandom rnd = new SplittableRandom(1234);
                 int vocab = model.config().vocabSize();
@@ -67,12 +67,6 @@ final class TextBench {
             }
         }
         return 0;
-    }
-
-    private static long params(TextCheckpoint c) {
-        long total = 0;
-        for (String name : c.source().names()) total += c.source().tensor(name).numel();
-        return total;
     }
 
     /** 1.24B, 75.3M, 12.0K. */

@@ -31,6 +31,11 @@ final class Attention {
         this.layer = layer;
     }
 
+    /** The dtype the projections compute with (as stored or as converted on load). */
+    dev.mm1j.core.DType weightDtype() {
+        return qProj.weight().dtype();
+    }
+
     /** Bytes of the projection weights (read once per forward). */
     long weightBytes() {
         return qProj.weight().byteSize() + kProj.weight().byteSize() + vProj.weight().byteSize() + oProj.weight().byteSize();

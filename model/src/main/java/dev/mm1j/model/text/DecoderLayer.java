@@ -22,8 +22,17 @@ final class DecoderLayer {
         this.eps = c.rmsNormEps();
     }
 
+    dev.mm1j.core.DType weightDtype() {
+        return attention.weightDtype();
+    }
+
     boolean isMoe() {
         return ffn instanceof Moe;
+    }
+
+    /** Bytes of all the layer's weights. */
+    long weightBytes() {
+        return inputNorm.byteSize() + postAttnNorm.byteSize() + attention.weightBytes() + ffn.weightBytes();
     }
 
     /** Weight bytes one token reads in this layer. */

@@ -7,6 +7,9 @@ interface FeedForward {
     /** s.out[0, n) = FFN(s.xn[0, n)). */
     void forward(Ops ops, RunState s);
 
+    /** Bytes of all its weights. */
+    long weightBytes();
+
     /** Bytes of weights one token reads on average (for MoE: the router plus k of the E experts). */
     double bytesPerToken();
 }

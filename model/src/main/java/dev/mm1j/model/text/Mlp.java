@@ -18,6 +18,11 @@ final class Mlp implements FeedForward {
     }
 
     @Override
+    public long weightBytes() {
+        return (long) bytesPerToken();
+    }
+
+    @Override
     public double bytesPerToken() {
         return gateProj.weight().byteSize() + upProj.weight().byteSize() + downProj.weight().byteSize();
     }

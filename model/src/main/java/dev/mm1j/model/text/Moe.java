@@ -37,6 +37,13 @@ final class Moe implements FeedForward {
     }
 
     @Override
+    public long weightBytes() {
+        long b = gate.byteSize();
+        for (int e = 0; e < w1.length; e++) b += w1[e].weight().byteSize() + w3[e].weight().byteSize() + w2[e].weight().byteSize();
+        return b;
+    }
+
+    @Override
     public double bytesPerToken() {
         double experts = 0;
         for (int e = 0; e < w1.length; e++) experts += w1[e].weight().byteSize() + w3[e].weight().byteSize() + w2[e].weight().byteSize();

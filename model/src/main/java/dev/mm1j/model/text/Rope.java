@@ -18,6 +18,10 @@ public final class Rope {
             float exponent = (float) (2 * j) / (float) hd;
             inv[j] = 1.0f / (float) Math.pow(c.ropeTheta(), exponent);
         }
+        float[] factors = c.ropeFreqFactors();
+        if (factors != null) {
+            for (int j = 0; j < inv.length; j++) inv[j] /= factors[j];
+        }
         TextConfig.RopeScaling rs = c.ropeScaling();
         if (rs == null) return inv;
         if (rs.ropeType().equals("linear")) {

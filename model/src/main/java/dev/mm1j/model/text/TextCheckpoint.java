@@ -1,7 +1,9 @@
 package dev.mm1j.model.text;
 
 import dev.mm1j.core.Mm1jException;
+import dev.mm1j.core.DType;
 import dev.mm1j.core.backend.Ops;
+import dev.mm1j.core.format.gguf.GgufWeights;
 import dev.mm1j.core.format.safetensors.SafetensorsWeights;
 import dev.mm1j.core.json.Json;
 import dev.mm1j.core.json.JsonObject;
@@ -15,7 +17,8 @@ import java.util.Map;
 
 /**
  * A checkpoint the decoder runs from: a Hugging Face folder (config.json + safetensors, MM1 or a text-only
- * family) or a GGUF file. Holds the open weights (memory-mapped) until closed.
+ * family) or a GGUF file (llama/qwen2 architectures, tensors under Hugging Face names, metadata mapped to a
+ * config.json). Holds the open weights (memory-mapped) and any converted copies until closed.
  */
 public final class TextCheckpoint implements AutoCloseable {
     private final Path path;
@@ -23,27 +26,50 @@ public final class TextCheckpoint implements AutoCloseable {
     private final WeightSource source;
     private final String prefix;       // "language_model" for MM1, "" otherwise
     private final String chatTemplate; // Jinja source or null
+    private final Weights weights;     // owns converted copies (quantize-on-load, F32 norms)
 
-    private TextCheckpoint(Path path, TextConfig config, WeightSource source, String prefix, String chatTemplate) {
+    private TextCheckpoint(Path path, TextConfig config, WeightSource source, String prefix, String chatTemplate, DType matrixDtype) {
         this.path = path;
         this.config = config;
         this.source = source;
         this.prefix = prefix;
         this.chatTemplate = chatTemplate;
+        this.weights = new Weights(source, matrixDtype);
     }
 
-    /** Opens a checkpoint folder or a {@code .gguf} file; errors name the missing or malformed file. */
+    /** Opens a checkpoint with its weights as stored. */
     public static TextCheckpoint open(Path path) throws IOException {
+        return open(path, null);
+    }
+
+    /**
+     * Opens a checkpoint folder or a {@code .gguf} file; errors name the missing or malformed file.
+     * {@code matrixDtype} (nullable) converts the matmul weights on load (quantize-on-load, {@code --weights}).
+     */
+    public static TextCheckpoint open(Path path, DType matrixDtype) throws IOException {
         if (!Files.exists(path)) throw new Mm1jException("no such file or folder: " + path);
         if (Files.isRegularFile(path) && path.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".gguf")) {
-            throw new Mm1jException(path + ": GGUF files are not supported by this build yet");
+            GgufWeights g = GgufWeights.open(path, null);
+            try {
+                TextConfig config = TextConfig.fromJson(JsonObject.of(g.config(), path.getFileName() + " metadata"));
+                String template = g.file().has("tokenizer.chat_template") ? g.file().string("tokenizer.chat_template") : null;
+                return new TextCheckpoint(path, config, g, "", template, matrixDtype);
+            } catch (RuntimeException e) {
+                g.close();
+                throw e;
+            }
         }
         if (!Files.isDirectory(path)) throw new Mm1jException(path + ": expected a checkpoint folder (config.json + *.safetensors) or a .gguf file");
         Path cfg = path.resolve("config.json");
         if (!Files.isRegularFile(cfg)) throw new Mm1jException(path + ": no config.json in this folder");
         TextConfig config = TextConfig.load(cfg);
         WeightSource src = SafetensorsWeights.open(path);
-        return new TextCheckpoint(path, config, src, config.modelType().equals("mm1") ? "language_model" : "", readChatTemplate(path));
+        try {
+            return new TextCheckpoint(path, config, src, config.modelType().equals("mm1") ? "language_model" : "", readChatTemplate(path), matrixDtype);
+        } catch (RuntimeException e) {
+            src.close();
+            throw e;
+        }
     }
 
     /** The Jinja chat template of tokenizer_config.json (the "default" one when there are several), or null. */
@@ -88,29 +114,27 @@ public final class TextCheckpoint implements AutoCloseable {
         return chatTemplate;
     }
 
-    /** Loads the decoder. {@code unused} receives the names of tensors it did not read (outside MM1's other parts). */
-    public TextModel load(Ops ops, java.util.function.Consumer<String> unused) {
-        Weights w = new Weights(source);
-        TextModel m = TextModel.load(config, prefix.isEmpty() ? w : w.prefix(prefix), ops);
-        if (unused != null) {
-            for (String n : w.unused()) {
-                if (prefix.isEmpty() || n.startsWith(prefix + ".")) unused.accept(n);
-            }
+    /**
+     * Loads the decoder. {@code warnings} (nullable: stderr) receives one line per problem worth knowing: tensors
+     * of a text-only checkpoint the model did not read, matrices --weights could not convert.
+     */
+    public TextModel load(Ops ops, java.util.function.Consumer<String> warnings) {
+        if (warnings != null) weights.warnings(warnings);
+        TextModel m = TextModel.load(config, prefix.isEmpty() ? weights : weights.prefix(prefix), ops);
+        if (prefix.isEmpty()) {
+            weights.finish(); // for MM1 the assembled model reports, as it also loads the vision tensors
         }
         return m;
     }
 
-    /** Bytes of the decoder's weights in the checkpoint (as stored). */
-    public long weightBytes() {
-        long total = 0;
-        for (String n : source.names()) {
-            if (prefix.isEmpty() || n.startsWith(prefix + ".")) total += source.tensor(n).byteSize();
-        }
-        return total;
+    /** Whether this is a GGUF file. */
+    public boolean isGguf() {
+        return source instanceof GgufWeights;
     }
 
     @Override
     public void close() {
+        weights.close();
         source.close();
     }
 }

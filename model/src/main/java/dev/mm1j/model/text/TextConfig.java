@@ -24,6 +24,9 @@ import java.util.Map;
  * @param moeLayerFrequency   layer i is MoE when {@code (i + 1) % moe_layer_frequency == 0}
  * @param bosTokenId          -1 when absent
  * @param eosTokenIds         {@code eos_token_id} (an int or a list), empty when absent
+ * @param ropeFreqFactors     {@code rope_freq_factors} (not a Hugging Face key: GGUF files whose
+ *                            {@code rope_freqs.weight} matches no known scaling): inverse frequency j is divided
+ *                            by factor j; null when absent
  */
 public record TextConfig(
     String modelType,
@@ -46,7 +49,8 @@ public record TextConfig(
     int numExpertsPerTok,
     int moeLayerFrequency,
     int bosTokenId,
-    int[] eosTokenIds) {
+    int[] eosTokenIds,
+    float[] ropeFreqFactors) {
 
     /** The text-only families that run through this decoder. */
     public static final List<String> FAMILIES = List.of("llama", "mistral", "qwen2", "mixtral");
@@ -57,8 +61,23 @@ public record TextConfig(
      */
     public record RopeScaling(String ropeType, double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositionEmbeddings) {}
 
+    /** Without rope_freq_factors. */
+    public TextConfig(String modelType, int hiddenSize, int intermediateSize, int numHiddenLayers, int numAttentionHeads,
+                      int numKeyValueHeads, int headDim, float rmsNormEps, double ropeTheta, RopeScaling ropeScaling, int vocabSize,
+                      int maxPositionEmbeddings, boolean tieWordEmbeddings, String hiddenAct, boolean attentionBias, int slidingWindow,
+                      int numLocalExperts, int numExpertsPerTok, int moeLayerFrequency, int bosTokenId, int[] eosTokenIds) {
+        this(modelType, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim, rmsNormEps, ropeTheta,
+            ropeScaling, vocabSize, maxPositionEmbeddings, tieWordEmbeddings, hiddenAct, attentionBias, slidingWindow, numLocalExperts,
+            numExpertsPerTok, moeLayerFrequency, bosTokenId, eosTokenIds, null);
+    }
+
     public TextConfig {
         eosTokenIds = eosTokenIds.clone();
+        ropeFreqFactors = ropeFreqFactors == null ? null : ropeFreqFactors.clone();
+        if (ropeFreqFactors != null) {
+            if (ropeFreqFactors.length != headDim / 2) throw bad("rope_freq_factors has " + ropeFreqFactors.length + " values, expected head_dim/2=" + headDim / 2);
+            for (float f : ropeFreqFactors) if (!(f > 0) || Float.isInfinite(f)) throw bad("rope_freq_factors must be positive numbers, got " + f);
+        }
         positive("hidden_size", hiddenSize);
         positive("intermediate_size", intermediateSize);
         positive("num_hidden_layers", numHiddenLayers);
@@ -94,6 +113,11 @@ public record TextConfig(
     @Override
     public int[] eosTokenIds() {
         return eosTokenIds.clone();
+    }
+
+    @Override
+    public float[] ropeFreqFactors() {
+        return ropeFreqFactors == null ? null : ropeFreqFactors.clone();
     }
 
     /** Whether layer {@code i} has a MoE FFN (spec §6 step 5). */
@@ -184,7 +208,8 @@ public record TextConfig(
             t.optInt("num_experts_per_tok", 2),
             t.optInt("moe_layer_frequency", mm1 ? 2 : 1),
             root.optInt("bos_token_id", -1),
-            eos);
+            eos,
+            t.has("rope_freq_factors") ? t.floats("rope_freq_factors") : null);
     }
 
     private static RopeScaling ropeScaling(Keys t) {
@@ -250,6 +275,16 @@ public record TextConfig(
             if (!has(k)) return fallback;
             if (map.get(k) instanceof String s) return s;
             throw err(k, "expected a string, got " + Json.write(map.get(k)));
+        }
+
+        float[] floats(String k) {
+            if (!(map.get(k) instanceof List<?> l)) throw err(k, "expected an array of numbers");
+            float[] out = new float[l.size()];
+            for (int i = 0; i < out.length; i++) {
+                if (!(l.get(i) instanceof Number n)) throw err(k, "element " + i + " is not a number");
+                out[i] = n.floatValue();
+            }
+            return out;
         }
 
         int[] intOrList(String k) {

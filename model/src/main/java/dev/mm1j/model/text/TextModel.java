@@ -224,13 +224,33 @@ public final class TextModel implements AutoCloseable {
         return b;
     }
 
+    /** Bytes of every weight the model holds (embeddings, layers, head), as loaded. */
+    public long weightBytes() {
+        long b = embedTokens.byteSize() + norm.byteSize() + (lmHead != embedTokens ? lmHead.byteSize() : 0);
+        for (DecoderLayer l : layers) b += l.weightBytes();
+        return b;
+    }
+
+    /** The number of parameters (from the config). */
+    public long parameterCount() {
+        TextConfig c = config;
+        long d = c.hiddenSize(), f = c.intermediateSize(), v = c.vocabSize();
+        long attn = d * c.qDim() * 2L + d * c.kvDim() * 2L + (c.attentionBias() ? c.qDim() + 2L * c.kvDim() : 0);
+        long total = v * d * (c.tieWordEmbeddings() ? 1 : 2) + d;
+        for (int i = 0; i < c.numHiddenLayers(); i++) {
+            long ffn = c.isMoeLayer(i) ? c.numLocalExperts() * (d + 3 * f * d) : 3 * f * d;
+            total += 2 * d + attn + ffn;
+        }
+        return total;
+    }
+
     /** A one-line description: family, sizes, parameter dtype. */
     public String describe() {
         TextConfig c = config;
         return c.modelType() + ": " + c.numHiddenLayers() + " layers, hidden " + c.hiddenSize() + ", heads " + c.numAttentionHeads() + "/"
             + c.numKeyValueHeads() + " (head_dim " + c.headDim() + "), FFN " + c.intermediateSize()
             + (c.numLocalExperts() > 0 ? ", " + c.numLocalExperts() + " experts (top " + c.numExpertsPerTok() + ", every " + c.moeLayerFrequency() + ")" : "")
-            + ", vocab " + c.vocabSize() + ", weights " + embedTokens.dtype();
+            + ", vocab " + c.vocabSize() + ", weights " + layers[0].weightDtype();
     }
 
     @Override

@@ -13,8 +13,6 @@ import dev.mm1j.core.backend.Backends;
 import dev.mm1j.core.backend.Ops;
 import dev.mm1j.core.backend.reference.ReferenceBackend;
 import dev.mm1j.core.format.safetensors.SafetensorsFile;
-import dev.mm1j.core.format.safetensors.SafetensorsWeights;
-import dev.mm1j.core.weights.Weights;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,7 +24,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The decoder against PyTorch (tools/text/make_golden.py, through tools/mm1ref) on small random checkpoints of
- * each family, on every available backend: logits of the full forward and of KV-cached decoding within 1e-4
+ * each family, as safetensors folders and as GGUF files (tools/text/make_gguf.py convert: llama.cpp's layout, q/k
+ * rows permuted, llama3 scaling as rope_freqs.weight), on every available backend: logits of the full forward and of KV-cached decoding within 1e-4
  * (relative to the largest logit), and the 50-token greedy continuation token for token.
  */
 class GoldenTextTest {
@@ -37,7 +36,9 @@ class GoldenTextTest {
         List<Arguments> out = new ArrayList<>();
         for (BackendProvider p : Backends.providers()) {
             if (p.unavailableReason() != null || p.name().equals("cuda")) continue;
-            for (String m : List.of("llama", "qwen2", "mixtral", "mm1text")) out.add(Arguments.of(m, p.name()));
+            for (String m : List.of("llama", "qwen2", "mixtral", "mm1text", "llama/model-f32.gguf", "qwen2/model-f16.gguf")) {
+                out.add(Arguments.of(m, p.name()));
+            }
         }
         return out.stream();
     }
@@ -45,15 +46,15 @@ class GoldenTextTest {
     @ParameterizedTest(name = "{0} on {1}")
     @MethodSource("cases")
     void matchesPyTorch(String name, String backendName) throws Exception {
-        Path folder = DIR.resolve(name);
-        TextConfig c = TextConfig.load(folder.resolve("config.json"));
+        Path path = DIR.resolve(name), folder = name.endsWith(".gguf") ? path.getParent() : path;
+        List<String> warnings = new ArrayList<>();
         try (Backend backend = Backends.create(backendName, BackendOptions.threads(2));
-             SafetensorsWeights src = SafetensorsWeights.open(folder.resolve("model.safetensors"));
+             TextCheckpoint ckpt = TextCheckpoint.open(path);
              SafetensorsFile golden = SafetensorsFile.open(folder.resolve("golden.safetensors"))) {
             Ops ops = new Ops(backend, new ReferenceBackend());
-            Weights w = new Weights(src);
-            try (TextModel m = TextModel.load(c, c.modelType().equals("mm1") ? w.prefix("language_model") : w, ops)) {
-                assertEquals(List.of(), List.copyOf(w.unused()), "unused tensors");
+            TextConfig c = ckpt.config();
+            try (TextModel m = ckpt.load(ops, warnings::add)) {
+                assertEquals(List.of(), warnings, "unused tensors");
                 int[] prompt = golden.tensor("prompt").toIntArray();
                 int[] greedy = golden.tensor("greedy").toIntArray();
                 float[] want = golden.tensor("logits").toFloatArray();
