@@ -1,6 +1,7 @@
 package dev.mm1j.core.weights;
 
 import dev.mm1j.core.DType;
+import dev.mm1j.core.ShapeException;
 import dev.mm1j.core.Tensor;
 import dev.mm1j.core.format.ModelFormatException;
 import dev.mm1j.core.format.Progress;
@@ -168,7 +169,7 @@ public final class Weights implements AutoCloseable {
     public Tensor matrix(String name, long... shape) {
         Tensor t = get(name, shape);
         DType target = shared.matrixDtype;
-        if (target != null && target.isQuantized() && t.dim(-1) % target.blockSize() != 0) {
+        if (target != null && target.isQuantized() && (t.rank() == 0 || t.dim(-1) % target.blockSize() != 0)) {
             note(fullName(name) + " " + t + " stays " + (usable(t) ? t.dtype() : DType.F32) + ": its rows are not a multiple of " + target.blockSize());
             target = null;
         }
@@ -199,7 +200,12 @@ public final class Weights implements AutoCloseable {
     private Tensor convert(String full, Tensor t, DType target) {
         if (t.dtype() == target && t.isContiguous()) return t;
         return shared.converted.computeIfAbsent(full + "@" + target, k -> {
-            Tensor out = Convert.to(t, target);
+            Tensor out;
+            try {
+                out = Convert.to(t, target);
+            } catch (ShapeException e) {
+                throw new ModelFormatException("tensor '" + full + "' in " + shared.source.describe() + " " + t + " cannot be converted to " + target + ": " + e.getMessage());
+            }
             shared.progress().advance(out.byteSize());
             return out;
         });

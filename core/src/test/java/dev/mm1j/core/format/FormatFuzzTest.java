@@ -131,10 +131,30 @@ class FormatFuzzTest {
         return out.array();
     }
 
+    static final String[] DTYPE_NAMES = {"F32", "F16", "BF16", "I8", "U8", "I16", "I32", "I64", "F64", "BOOL", "U16", "U32", "U64", "F8_E4M3", "F4", "Q8_0", "F33", ""};
+
+    /** Replaces one dtype of the header with another name (and fixes the header length). */
+    static byte[] otherDtype(byte[] in, Random r, String[] how) {
+        int end = safetensorsHeaderEnd(in);
+        String header = new String(in, 8, end - 8, StandardCharsets.UTF_8);
+        Matcher m = Pattern.compile("\"dtype\":\"([A-Z0-9_]*)\"").matcher(header);
+        List<int[]> at = new ArrayList<>();
+        while (m.find()) at.add(new int[] {m.start(1), m.end(1)});
+        if (at.isEmpty()) return in;
+        int[] pick = at.get(r.nextInt(at.size()));
+        String repl = DTYPE_NAMES[r.nextInt(DTYPE_NAMES.length)];
+        how[0] = "dtype " + header.substring(pick[0], pick[1]) + " -> " + repl;
+        byte[] hb = (header.substring(0, pick[0]) + repl + header.substring(pick[1])).getBytes(StandardCharsets.UTF_8);
+        ByteBuffer out = ByteBuffer.allocate(8 + hb.length + in.length - end).order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(hb.length).put(hb).put(in, end, in.length - end);
+        return out.array();
+    }
+
     static byte[] mutateSafetensors(byte[] in, Random r, String[] how) {
         int region = safetensorsHeaderEnd(in);
-        return switch (r.nextInt(5)) {
-            case 0, 1 -> flipBits(in, r, region, how);
+        return switch (r.nextInt(6)) {
+            case 0 -> flipBits(in, r, region, how);
+            case 1 -> otherDtype(in, r, how);
             case 2 -> truncate(in, r, region, how);
             case 3 -> putExtreme(in, r, 0, 8, how);
             default -> extremeHeaderNumber(in, r, how);
@@ -243,9 +263,23 @@ class FormatFuzzTest {
 
     static byte[] mutateGguf(byte[] in, List<int[]> fields, Random r, String[] how) {
         int region = fields.get(fields.size() - 1)[0] + 8;
-        return switch (r.nextInt(5)) {
-            case 0, 1 -> flipBits(in, r, region, how);
+        return switch (r.nextInt(6)) {
+            case 0 -> flipBits(in, r, region, how);
+            case 1 -> { // tensor data only: the dequantizers meet arbitrary bytes (NaN and infinite scales included)
+                byte[] b = in.clone();
+                for (int k = 1 + r.nextInt(64); k > 0 && b.length > region; k--) b[region + r.nextInt(b.length - region)] = (byte) r.nextInt();
+                how[0] = "data bytes";
+                yield b;
+            }
             case 2 -> truncate(in, r, region, how);
+            case 3 -> { // a small value in a field: another tensor type, dimension, count or length
+                int[] field = fields.get(r.nextInt(fields.size()));
+                byte[] b = in.clone();
+                int v = r.nextInt(42);
+                ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(field[0], v);
+                how[0] = "field at " + field[0] + " = " + v;
+                yield b;
+            }
             default -> {
                 int[] field = fields.get(r.nextInt(fields.size()));
                 yield putExtreme(in, r, field[0], field[1], how);

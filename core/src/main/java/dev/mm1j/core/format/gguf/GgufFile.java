@@ -205,15 +205,20 @@ public final class GgufFile implements AutoCloseable {
     public Tensor load(String tensor, DType target) {
         TensorInfo t = require(tensor);
         if (t.type().dtype() == target) return tensor(tensor);
+        long cols = t.ne().length == 0 ? 1 : t.ne()[0];
+        if (cols > Integer.MAX_VALUE - 8) throw new ModelFormatException(name + ": tensor '" + tensor + "' has rows of " + cols + " values, too long to convert");
+        if (cols % target.blockSize() != 0) {
+            throw new ModelFormatException(name + ": tensor '" + tensor + "' has rows of " + cols + " values, which do not split into " + target + " blocks of " + target.blockSize());
+        }
         if (!t.type().isReadable()) {
             throw new ModelFormatException(name + ": tensor '" + tensor + "' has type " + t.type() + ", which mm1j cannot read (readable: " + GgmlType.readableNames() + ")");
         }
         if (t.type().dtype() != null) return Convert.to(tensor(tensor), target);
         GgmlType.Dequantizer dq = t.type().dequantizer();
         MemorySegment src = bytes(t);
-        int cols = (int) t.ne()[0];
-        long rowBytes = cols / t.type().blockSize() * (long) t.type().blockBytes();
-        return Convert.rows(t.shape(), target, (r, out) -> dq.dequantize(src, r * rowBytes, out, 0, cols));
+        int n = (int) cols;
+        long rowBytes = n / t.type().blockSize() * (long) t.type().blockBytes();
+        return Convert.rows(t.shape(), target, (r, out) -> dq.dequantize(src, r * rowBytes, out, 0, n));
     }
 
     private TensorInfo require(String tensor) {

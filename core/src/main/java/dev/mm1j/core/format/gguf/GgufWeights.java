@@ -210,6 +210,7 @@ public final class GgufWeights implements WeightSource {
 
     /** Undoes llama.cpp's q/k row permutation: HF row {@code h·hd + i·hd/2 + j} is GGUF row {@code h·hd + 2j + i}. */
     private Tensor unpermute(String gguf, Tensor t, int heads) {
+        if (t.rank() == 0) throw new ModelFormatException(file.name() + ": tensor '" + gguf + "' is a scalar, expected rows to un-permute");
         long rows = t.dim(0);
         if (rows % heads != 0 || (rows / heads) % 2 != 0) {
             throw new ModelFormatException(file.name() + ": tensor '" + gguf + "' has " + rows + " rows, which do not split into " + heads + " heads of even size");

@@ -181,4 +181,17 @@ class GgufFileTest {
         byte[] cut = java.util.Arrays.copyOf(truncated, truncated.length - 3);
         fails(cut, "truncated or corrupt: tensor 'a' (offset)");
     }
+
+    @Test
+    void shapesThatCannotBeConvertedAreNamed() {
+        GgufFile huge = parse(oneTensor(new long[] {1L << 31, 0}, 1, 0, 0)); // an empty F16 tensor with very long rows
+        assertTrue(assertThrows(ModelFormatException.class, () -> huge.load("w", DType.F32)).getMessage().contains("too long to convert"));
+        GgufFile odd = parse(oneTensor(new long[] {48, 1}, 0, 0, 192));
+        assertTrue(assertThrows(ModelFormatException.class, () -> odd.load("w", DType.Q8_0)).getMessage().contains("do not split into Q8_0 blocks of 32"));
+        byte[] scalarQ = new GgufBytes().header(3, 1, 3).kvString("general.architecture", "llama").kvU32("llama.attention.head_count", 2)
+            .kvU32("llama.attention.head_count_kv", 2).tensor("blk.0.attn_q.weight", new long[0], 0, 0).align(32).raw(new byte[4]).bytes();
+        try (GgufWeights w = new GgufWeights(parse(scalarQ), null, false)) {
+            assertTrue(assertThrows(ModelFormatException.class, () -> w.tensor("model.layers.0.self_attn.q_proj.weight")).getMessage().contains("is a scalar"));
+        }
+    }
 }
