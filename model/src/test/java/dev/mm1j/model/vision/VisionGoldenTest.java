@@ -33,7 +33,8 @@ class VisionGoldenTest {
     static final double BUDGET = 1e-4;
 
     static Ops ops() {
-        return new Ops(Backends.create("auto", BackendOptions.threads(2)), new ReferenceBackend());
+        // -Dmm1j.test.backend=cuda (tools/gpu-check.sh) runs it on another backend than the automatic choice
+        return new Ops(Backends.create(System.getProperty("mm1j.test.backend", "auto"), BackendOptions.threads(2)), new ReferenceBackend());
     }
 
     @ParameterizedTest
