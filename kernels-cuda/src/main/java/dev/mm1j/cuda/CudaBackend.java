@@ -166,10 +166,10 @@ public final class CudaBackend implements Backend {
     @Override
     public boolean supportsOp(Op op, DType dtype) {
         return switch (op) {
-            case MATMUL, GET_ROWS -> dtype == DType.F32 || dtype == DType.F16 || dtype == DType.BF16 || dtype == DType.Q8_0 || dtype == DType.Q4_0;
+            case MATMUL, GET_ROWS, CONV2D -> dtype == DType.F32 || dtype == DType.F16 || dtype == DType.BF16 || dtype == DType.Q8_0 || dtype == DType.Q4_0;
             case COPY -> dtype.isComputable();
             case FILL -> dtype == DType.F32 || dtype == DType.F16 || dtype == DType.BF16 || dtype == DType.I32;
-            case ATTENTION, CONV2D, SET_ROWS -> dtype.isFloat();
+            case ATTENTION, SET_ROWS -> dtype.isFloat();
             default -> dtype == DType.F32;
         };
     }
@@ -400,8 +400,14 @@ public final class CudaBackend implements Backend {
         long kh = w.dim(2), kw = w.dim(3);
         boolean patchify = groups == 1 && padding == 0 && stride == kh && stride == kw;
         boolean pointwise = groups == 1 && padding == 0 && stride == 1 && kh == 1 && kw == 1;
-        if ((patchify || pointwise) && w.isContiguous() && !w.isHost()) Backend.super.conv2d(out, x, w, stride, padding, groups);
-        else grids.conv2d(out, x, w, stride, padding, groups);
+        if ((patchify || pointwise) && (w.isContiguous() || w.dtype().isQuantized())) {
+            Backend.super.conv2d(out, x, w, stride, padding, groups); // im2col + the GEMMs (tensor cores)
+        } else if (w.dtype().isQuantized()) {
+            throw new UnsupportedOpException("[conv2d] cuda takes " + w.dtype() + " weights for patchify and 1x1 convolutions only, got stride "
+                + stride + ", padding " + padding + ", groups " + groups + ", kernel " + kh + "x" + kw);
+        } else {
+            grids.conv2d(out, x, w, stride, padding, groups); // direct: depthwise, padded, strided
+        }
     }
 
     @Override
