@@ -35,7 +35,17 @@ public final class Coverage {
         cells.computeIfAbsent(new Row(c.kind(), c.dtype()), r -> new LinkedHashMap<>());
     }
 
+    /** Time of one case on one target (or of the reference's expected values, target "expected"). */
+    private record Timing(String target, String id, long nanos) {}
+
+    private final List<Timing> timings = new ArrayList<>();
+
+    synchronized void timing(String target, OpCase c, long ns) {
+        timings.add(new Timing(target, c.id(), ns));
+    }
+
     synchronized void pass(String target, OpCase c, long ns, double nmse) {
+        timings.add(new Timing(target, c.id(), ns));
         cell(target, c).pass++;
         nanos.merge(target, ns, Long::sum);
         if (c.budget().nmse() > 0) {
@@ -107,7 +117,13 @@ public final class Coverage {
         for (Map.Entry<String, String> e : unavailable.entrySet()) sb.append("n/a ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
         for (Map.Entry<String, Closest> e : closest.entrySet()) {
             Closest c = e.getValue();
-            sb.append(String.format("closest to budget on %s: %s, nmse %.2g = %.2g of %s%n", e.getKey(), c.id(), c.nmse(), c.ratio(), c.budget().name()));
+            if (c.ratio() == 0) sb.append("closest to budget on ").append(e.getKey()).append(": every case matched the reference exactly\n");
+            else sb.append(String.format("closest to budget on %s: %s, nmse %.2g = %.2g of %s%n", e.getKey(), c.id(), c.nmse(), c.ratio(), c.budget().name()));
+        }
+        List<Timing> slow = new ArrayList<>(timings);
+        slow.sort((a, b) -> Long.compare(b.nanos(), a.nanos()));
+        for (Timing t : slow.subList(0, Math.min(5, slow.size()))) {
+            sb.append(String.format("slow: %6.0f ms %s %s%n", t.nanos() / 1e6, t.target(), t.id()));
         }
         for (Map.Entry<String, Long> e : nanos.entrySet()) {
             sb.append(String.format("time %s: %.1f s (the backend under test, inputs and checks)%n", e.getKey(), e.getValue() / 1e9));

@@ -47,7 +47,9 @@ public final class AttentionCases {
                 new Shape(1, 1, 1, 1, 1, 1, true, 0, 0),         // the smallest
                 new Shape(31, 31, 4, 1, 16, 16, true, 0, 0),     // MQA, causal prefill
                 new Shape(9, 9, 6, 2, 33, 33, true, 0, 0),       // GQA, odd head dim
-                new Shape(1, 101, 4, 2, 64, 64, true, 100, 0),   // decode against a long cache
+                new Shape(1, 101, 4, 2, 64, 64, true, 100, 0),   // decode against a cache
+                new Shape(1, 1031, 4, 1, 64, 64, true, 1030, 0), // decode against a long cache
+                new Shape(7, 300, 2, 1, 32, 32, true, 293, 0),   // prefill chunk at the end of a long cache
                 new Shape(7, 31, 4, 2, 16, 16, true, 24, 0),     // prefill chunk with an offset
                 new Shape(7, 7, 4, 2, 16, 16, true, 0, 2),       // batch dim
                 new Shape(5, 5, 2, 2, 16, 24, false, 0, 0));     // value head dim differs

@@ -28,6 +28,9 @@ public final class CopyCases {
                     Tensor x = b.in(src, 65, 7).transpose(0, 1);
                     b.ops().copy(b.outView(dst, new long[] {7, 80}, t -> t.slice(1, 0, 65)), x);
                 }));
+                l.add(OpCase.of(Op.COPY, src, s(97, 101) + "ᵀ -> " + dst + " (long, transposed)", Budget.EXACT, b -> {
+                    b.ops().copy(b.out(dst, 101, 97), b.in(src, 97, 101).transpose(0, 1));
+                }));
                 l.add(OpCase.of(Op.COPY, src, s(3, 5, 31) + " permuted (2,0,1) -> " + dst + s(31, 3, 5), Budget.EXACT, b -> {
                     Tensor x = b.in(src, 3, 5, 31).permute(2, 0, 1);
                     b.ops().copy(b.out(dst, 31, 3, 5), x);

@@ -29,7 +29,7 @@ public final class ElementwiseCases {
     private static void binary(List<OpCase> l, Op op, Binary f) {
         long[][][] shapes = { // {a, b}
             {{7, 65}, {7, 65}}, {{7, 65}, {65}}, {{3, 7, 31}, {7, 1}}, {{3, 7, 31}, {1, 31}}, {{101}, {1}}, {{1}, {1}},
-            {{2, 3, 5, 17}, {3, 1, 17}},
+            {{2, 3, 5, 17}, {3, 1, 17}}, {{9001}, {9001}}, {{3, 3001}, {3001}}, // long enough to be split in chunks
         };
         for (long[][] sh : shapes) {
             long[] a = sh[0], bs = sh[1];
@@ -52,7 +52,7 @@ public final class ElementwiseCases {
     }
 
     private static void scale(List<OpCase> l) {
-        for (long[] shape : new long[][] {{1}, {101}, {7, 65}, {2, 3, 33}}) {
+        for (long[] shape : new long[][] {{1}, {101}, {7, 65}, {2, 3, 33}, {9001}}) {
             l.add(OpCase.of(Op.SCALE, DType.F32, "x=" + s(shape) + " s=-0.37", Budget.EXACT, b -> {
                 b.ops().scale(b.out(DType.F32, shape), b.in(DType.F32, shape), -0.37f);
             }));

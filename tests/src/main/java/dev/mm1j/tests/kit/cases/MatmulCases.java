@@ -10,7 +10,7 @@ import dev.mm1j.tests.kit.OpCase;
 import java.util.ArrayList;
 import java.util.List;
 
-/** matmul: x · wᵀ for every weight dtype; gemv and gemm sizes, odd sizes, leading batch dims, batched weights, strided x, offset w. */
+/** matmul: x · wᵀ for every weight dtype; gemv and gemm sizes, odd sizes, large blocked sizes, leading batch dims, batched weights, strided x, offset w. */
 public final class MatmulCases {
     private MatmulCases() {}
 
@@ -31,6 +31,13 @@ public final class MatmulCases {
                     b.ops().matmul(b.out(DType.F32, m, n), x, wt);
                 }));
             }
+            // past the usual blocking of a GEMM (K over 256, N over 480) with M not a whole number of tiles; kept
+            // small because a vector backend's first calls run before the JIT has compiled its kernels
+            long kb = w.isQuantized() ? 288 : 264;
+            l.add(OpCase.of(Op.MATMUL, w, "x=" + s(7, kb) + " w=" + s(481, kb) + " (K and N blocks, M tiles, with tails)", budget, b -> {
+                Tensor x = b.in(DType.F32, 7, kb), wt = b.in(w, 481, kb);
+                b.ops().matmul(b.out(DType.F32, 7, 481), x, wt);
+            }));
             long k = w.isQuantized() ? 64 : 65;
             l.add(OpCase.of(Op.MATMUL, w, "x=" + s(2, 3, 5, k) + " w=" + s(7, k) + " (leading batch dims)", budget, b -> {
                 Tensor x = b.in(DType.F32, 2, 3, 5, k), wt = b.in(w, 7, k);

@@ -16,7 +16,7 @@ public final class NormCases {
 
     public static List<OpCase> cases() {
         List<OpCase> l = new ArrayList<>();
-        long[][] shapes = {{1, 1}, {7, 65}, {1, 101}, {3, 5, 31}};
+        long[][] shapes = {{1, 1}, {7, 65}, {1, 101}, {3, 5, 31}, {2, 4099}};
         for (long[] shape : shapes) {
             long n = shape[shape.length - 1];
             l.add(layerNorm("x=" + s(shape) + " weight bias", shape, 0, 1e-5f, true, true));

@@ -17,7 +17,7 @@ public final class SoftmaxCases {
 
     public static List<OpCase> cases() {
         List<OpCase> l = new ArrayList<>();
-        for (long[] shape : new long[][] {{1}, {1, 1}, {7, 31}, {3, 7, 65}, {2, 101}}) {
+        for (long[] shape : new long[][] {{1}, {1, 1}, {7, 31}, {3, 7, 65}, {2, 101}, {2, 4099}}) {
             l.add(softmax("x=" + s(shape), shape, 2f, false, 0));
         }
         l.add(softmax("x=" + s(3, 101) + " logits ±1e4", new long[] {3, 101}, 1e4f, false, 0));

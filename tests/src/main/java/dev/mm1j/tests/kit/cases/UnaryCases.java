@@ -19,7 +19,7 @@ public final class UnaryCases {
         List<OpCase> l = new ArrayList<>();
         for (UnaryOp u : UnaryOp.values()) {
             Op op = Op.of(u);
-            for (long[] shape : new long[][] {{1}, {7}, {31, 65}, {2, 3, 33}}) {
+            for (long[] shape : new long[][] {{1}, {7}, {31, 65}, {2, 3, 33}, {9001}}) {
                 l.add(OpCase.of(op, DType.F32, "x=" + s(shape) + " ~ N(0, 3)", Budget.OP, b -> {
                     float[] x = b.data().normal((int) Tensor.numel(shape), 0, 3);
                     b.ops().unary(u, b.out(DType.F32, shape), b.in(DType.F32, x, shape));
