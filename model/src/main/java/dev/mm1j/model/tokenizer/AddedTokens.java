@@ -115,6 +115,8 @@ final class AddedTokens {
     /** A character trie over the token contents. */
     private static final class Trie {
         private final Node root = new Node();
+        /** bit c set: some token starts with char c (skips the trie walk at most positions) */
+        private final long[] first = new long[1024];
         private boolean empty = true;
 
         boolean isEmpty() {
@@ -125,11 +127,14 @@ final class AddedTokens {
             Node n = root;
             for (int i = 0; i < content.length(); i++) n = n.child(content.charAt(i), true);
             if (n.token < 0) n.token = index; // the first of duplicate contents wins
+            first[content.charAt(0) >>> 6] |= 1L << content.charAt(0);
             empty = false;
         }
 
         /** (end << 32 | token index) of the longest token starting at {@code i}, or -1. */
         long longestAt(String s, int i) {
+            char c = s.charAt(i);
+            if ((first[c >>> 6] & (1L << c)) == 0) return -1;
             Node n = root;
             long best = -1;
             for (int j = i; j < s.length(); j++) {

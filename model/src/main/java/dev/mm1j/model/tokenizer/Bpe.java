@@ -3,7 +3,6 @@ package dev.mm1j.model.tokenizer;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The BPE model: a word becomes one symbol per character (or per byte, for byte-level words), then the
@@ -17,8 +16,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Thread-safe: the tables are read-only and the word cache is concurrent.
  */
 final class Bpe {
-    private static final int CACHE_CAPACITY = 50_000;
+    /** Slots of the word cache (system property {@code mm1j.tokenizer.cache}; 0 turns it off). */
+    private static final int CACHE_CAPACITY = Integer.getInteger("mm1j.tokenizer.cache", 1 << 16);
     private static final int CACHE_MAX_WORD = 256;
+    /** Words of up to this many symbols merge with a plain scan instead of a heap. */
+    private static final int SMALL = 48;
 
     private final Map<String, Integer> vocab;
     private final String[] idToToken;
@@ -35,8 +37,12 @@ final class Bpe {
     private final int[] byteLevelIds = new int[256];
     /** byte → id of its {@code <0xNN>} token, or -1 (all -1 without byte_fallback) */
     private final int[] fallbackIds = new int[256];
-    private final Map<String, int[]> charCache = new ConcurrentHashMap<>();
-    private final Map<String, int[]> byteCache = new ConcurrentHashMap<>();
+    private final WordCache charCache = new WordCache(CACHE_CAPACITY);
+    private final WordCache byteCache = new WordCache(CACHE_CAPACITY);
+    /** pieces of long words, which ignore_merges does not apply to (used only with ignore_merges) */
+    private final WordCache byteChunkCache;
+    private final WordCache charChunkCache;
+    private volatile PairMap bigrams;
 
     /**
      * @param vocab        token → id
@@ -50,6 +56,8 @@ final class Bpe {
         this.unkId = unkId;
         this.fuseUnk = fuseUnk;
         this.ignoreMerges = ignoreMerges;
+        byteChunkCache = new WordCache(ignoreMerges ? CACHE_CAPACITY : 0);
+        charChunkCache = new WordCache(ignoreMerges ? CACHE_CAPACITY : 0);
         this.byteFallback = byteFallback;
         int max = -1;
         for (int id : vocab.values()) max = Math.max(max, id);
@@ -89,24 +97,108 @@ final class Bpe {
      *
      * @param byteLevel the word stands for its byte-level form (each UTF-8 byte mapped to a character)
      */
-    void encode(String word, boolean byteLevel, IntList out) {
-        if (word.isEmpty()) return;
-        Map<String, int[]> cache = byteLevel ? byteCache : charCache;
-        int[] ids = cache.get(word);
+    void encode(String text, int start, int end, boolean byteLevel, IntList out) {
+        if (start >= end) return;
+        if (end - start >= CACHE_MAX_WORD) encodeLong(text, start, end, byteLevel, out);
+        else encodeCached(text, start, end, byteLevel, ignoreMerges, out);
+    }
+
+    private void encodeCached(String text, int start, int end, boolean byteLevel, boolean wholeWord, IntList out) {
+        WordCache cache = !wholeWord && ignoreMerges ? (byteLevel ? byteChunkCache : charChunkCache) : byteLevel ? byteCache : charCache;
+        int h = WordCache.hash(text, start, end);
+        int[] ids = cache.get(text, start, end, h);
         if (ids == null) {
-            ids = encodeUncached(word, byteLevel);
-            if (word.length() < CACHE_MAX_WORD && cache.size() < CACHE_CAPACITY) cache.put(word, ids);
+            String word = text.substring(start, end);
+            ids = encodeUncached(word, byteLevel, wholeWord);
+            cache.put(word, h, ids);
         }
         out.addAll(ids);
     }
 
-    private int[] encodeUncached(String word, boolean byteLevel) {
+    /**
+     * A long word (SentencePiece-style tokenizers have no pre-tokenizer: a whole paragraph is one word) is
+     * cut where no merge can ever join the two sides (no vocabulary entry holds that pair of characters),
+     * and the pieces, which merge independently, are encoded (and cached) one by one. Same ids, much faster.
+     */
+    private void encodeLong(String text, int start, int end, boolean byteLevel, IntList out) {
         if (ignoreMerges) {
+            Integer id = vocab.get(byteLevel ? ByteLevel.encode(text.substring(start, end)) : text.substring(start, end));
+            if (id != null) {
+                out.add(id);
+                return;
+            }
+        }
+        PairMap pairs = bigrams();
+        int piece = start;
+        int left = text.codePointAt(start);
+        for (int p = start + Character.charCount(left); p < end; ) {
+            int right = text.codePointAt(p);
+            if (!joinable(left, right, byteLevel, pairs)) {
+                encodePiece(text, piece, p, byteLevel, out);
+                piece = p;
+            }
+            left = right;
+            p += Character.charCount(right);
+        }
+        encodePiece(text, piece, end, byteLevel, out);
+    }
+
+    private void encodePiece(String text, int start, int end, boolean byteLevel, IntList out) {
+        if (end - start < CACHE_MAX_WORD) encodeCached(text, start, end, byteLevel, false, out);
+        else out.addAll(encodeUncached(text.substring(start, end), byteLevel, false));
+    }
+
+    /** Whether some token could span the boundary between two characters of a word. */
+    private boolean joinable(int left, int right, boolean byteLevel, PairMap pairs) {
+        if (byteLevel) {
+            int lb = left < 0x80 ? left : 0x80 | (left & 0x3F);
+            int rb = right < 0x80 ? right : right < 0x800 ? 0xC0 | (right >> 6) : right < 0x10000 ? 0xE0 | (right >> 12) : 0xF0 | (right >> 18);
+            if (byteLevelIds[lb] < 0 || byteLevelIds[rb] < 0) return true; // unknown bytes: be safe
+            return pairs.find(ByteLevel.BYTE_TO_CHAR[lb], ByteLevel.BYTE_TO_CHAR[rb]) >= 0;
+        }
+        if (symbolOf(left) < 0 || symbolOf(right) < 0) return true; // byte fallback or unknown: be safe
+        return pairs.find(left, right) >= 0;
+    }
+
+    private int symbolOf(int c) {
+        return c < 0x10000 ? charIds[c] : supplementaryIds.getOrDefault(c, -1);
+    }
+
+    /** Every pair of adjacent code points inside a vocabulary entry (built when first needed). */
+    private PairMap bigrams() {
+        PairMap b = bigrams;
+        if (b != null) return b;
+        synchronized (this) {
+            if (bigrams == null) {
+                java.util.Set<Long> seen = new java.util.HashSet<>();
+                for (String t : idToToken) {
+                    if (t == null) continue;
+                    int prev = -1;
+                    for (int i = 0; i < t.length(); ) {
+                        int c = t.codePointAt(i);
+                        if (prev >= 0) seen.add(((long) prev << 32) | c);
+                        prev = c;
+                        i += Character.charCount(c);
+                    }
+                }
+                PairMap m = new PairMap(Math.max(4, seen.size()));
+                for (long k : seen) m.put((int) (k >>> 32), (int) k, 0, 0);
+                bigrams = m;
+            }
+            return bigrams;
+        }
+    }
+
+    private int[] encodeUncached(String word, boolean byteLevel, boolean wholeWord) {
+        IntList symbols = byteLevel ? byteSymbols(word) : charSymbols(word);
+        int[] ids = symbols.size() <= SMALL ? mergeSmall(symbols.toArray()) : merge(symbols);
+        if (ignoreMerges && wholeWord && ids.length > 1) {
+            // ignore_merges: a word that is a token is that token (checked after merging: when the merges
+            // give one token, it is that token anyway, and the lookup is the slower step)
             Integer id = vocab.get(byteLevel ? ByteLevel.encode(word) : word);
             if (id != null) return new int[] {id};
         }
-        IntList symbols = byteLevel ? byteSymbols(word) : charSymbols(word);
-        return merge(symbols);
+        return ids;
     }
 
     /** Initial symbols of a byte-level word: one per UTF-8 byte. */
@@ -174,6 +266,30 @@ final class Bpe {
             if (pending) ids.add(unkId);
             pending = false;
         }
+    }
+
+    /** {@link #merge} for short words: the pair ranks in an array, scanned for the lowest. */
+    private int[] mergeSmall(int[] ids) {
+        int n = ids.length;
+        int[] ranks = new int[Math.max(0, n - 1)];
+        for (int i = 0; i + 1 < n; i++) ranks[i] = rankOf(ids[i], ids[i + 1]);
+        while (n > 1) {
+            int best = 0;
+            for (int i = 1; i < n - 1; i++) if (ranks[i] < ranks[best]) best = i;
+            if (ranks[best] == Integer.MAX_VALUE) break;
+            ids[best] = merges.merged(merges.find(ids[best], ids[best + 1]));
+            System.arraycopy(ids, best + 2, ids, best + 1, n - best - 2);
+            System.arraycopy(ranks, best + 1, ranks, best, n - best - 2);
+            n--;
+            if (best > 0) ranks[best - 1] = rankOf(ids[best - 1], ids[best]);
+            if (best < n - 1) ranks[best] = rankOf(ids[best], ids[best + 1]);
+        }
+        return n == ids.length ? ids : Arrays.copyOf(ids, n);
+    }
+
+    private int rankOf(int left, int right) {
+        int slot = merges.find(left, right);
+        return slot < 0 ? Integer.MAX_VALUE : merges.rank(slot);
     }
 
     /** Merges adjacent symbols, lowest rank first and leftmost among equal ranks. */

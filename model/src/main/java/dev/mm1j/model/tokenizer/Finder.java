@@ -10,15 +10,22 @@ import java.util.regex.PatternSyntaxException;
  */
 interface Finder {
 
-    /** Appends the {@code [start, end)} pairs of every match in {@code text} to {@code spans}. */
-    void find(String text, IntList spans);
+    /**
+     * Appends the {@code [start, end)} pairs of every match in {@code text[from, to)} to {@code spans}
+     * (positions in {@code text}); the range is searched as if it were the whole text.
+     */
+    void find(String text, int from, int to, IntList spans);
+
+    default void find(String text, IntList spans) {
+        find(text, 0, text.length(), spans);
+    }
 
     /** A literal string (empty: no match). */
     static Finder literal(String s) {
-        return (text, spans) -> {
+        return (text, from, to, spans) -> {
             if (s.isEmpty()) return;
-            int i = 0;
-            while ((i = text.indexOf(s, i)) >= 0) {
+            int i = from;
+            while ((i = text.indexOf(s, i)) >= 0 && i + s.length() <= to) {
                 spans.add(i);
                 spans.add(i + s.length());
                 i += s.length();
@@ -28,9 +35,9 @@ interface Finder {
 
     /** Each character (code point) for which {@code test} holds is one match. */
     static Finder chars(java.util.function.IntPredicate test) {
-        return (text, spans) -> {
-            for (int i = 0; i < text.length(); ) {
-                int c = text.codePointAt(i);
+        return (text, from, to, spans) -> {
+            for (int i = from; i < to; ) {
+                int c = Character.codePointAt(text, i);
                 int n = Character.charCount(c);
                 if (test.test(c)) {
                     spans.add(i);
@@ -50,8 +57,8 @@ interface Finder {
         Finder fast = FastSplit.forPattern(pattern);
         if (fast != null) return fast;
         Pattern p = compile(pattern, where);
-        return (text, spans) -> {
-            Matcher m = p.matcher(text);
+        return (text, from, to, spans) -> {
+            Matcher m = p.matcher(text).region(from, to);
             while (m.find()) {
                 spans.add(m.start());
                 spans.add(m.end());

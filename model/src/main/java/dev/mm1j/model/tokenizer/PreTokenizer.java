@@ -11,26 +11,34 @@ sealed interface PreTokenizer {
     /** Receives pieces. */
     interface Sink {
         /**
-         * @param text      the piece
+         * @param text      holds the piece at {@code [start, end)}
          * @param atStart   the piece starts at the beginning of the input text (Metaspace's "first" scheme)
          * @param byteLevel the piece stands for its byte-level form (bytes mapped to characters), which is
          *                  built only if a later step needs the characters
          */
-        void accept(String text, boolean atStart, boolean byteLevel);
+        void accept(String text, int start, int end, boolean atStart, boolean byteLevel);
     }
 
-    void split(String text, boolean atStart, boolean byteLevel, Sink out);
+    /** Splits {@code text[start, end)}; the flags are those of {@link Sink#accept}. */
+    void split(String text, int start, int end, boolean atStart, boolean byteLevel, Sink out);
+
+    /** The byte-level form of a range (for steps that need the characters). */
+    private static String materialize(String text, int start, int end) {
+        byte[] b = Utf8.encode(text, start, end);
+        return ByteLevel.encode(b, 0, b.length);
+    }
 
     /** Applies each in order, each to every piece the one before it made. */
     record Sequence(List<PreTokenizer> items) implements PreTokenizer {
         @Override
-        public void split(String text, boolean atStart, boolean byteLevel, Sink out) {
-            stage(0, text, atStart, byteLevel, out);
+        public void split(String text, int start, int end, boolean atStart, boolean byteLevel, Sink out) {
+            if (items.isEmpty()) out.accept(text, start, end, atStart, byteLevel);
+            else stage(0, text, start, end, atStart, byteLevel, out);
         }
 
-        private void stage(int i, String text, boolean atStart, boolean byteLevel, Sink out) {
-            if (i == items.size()) out.accept(text, atStart, byteLevel);
-            else items.get(i).split(text, atStart, byteLevel, (t, s, b) -> stage(i + 1, t, s, b, out));
+        private void stage(int i, String text, int start, int end, boolean atStart, boolean byteLevel, Sink out) {
+            if (i == items.size() - 1) items.get(i).split(text, start, end, atStart, byteLevel, out);
+            else items.get(i).split(text, start, end, atStart, byteLevel, (t, s, e, a, b) -> stage(i + 1, t, s, e, a, b, out));
         }
     }
 
@@ -53,28 +61,44 @@ sealed interface PreTokenizer {
     /** Splits on the matches of a pattern; {@code invert} splits on what does not match instead. */
     record Split(Finder pattern, Behavior behavior, boolean invert) implements PreTokenizer {
         @Override
-        public void split(String text, boolean atStart, boolean byteLevel, Sink out) {
-            if (byteLevel) text = ByteLevel.encode(text);
+        public void split(String text, int start, int end, boolean atStart, boolean byteLevel, Sink out) {
+            if (byteLevel) {
+                text = materialize(text, start, end);
+                start = 0;
+                end = text.length();
+            }
             IntList spans = new IntList();
-            pattern.find(text, spans);
-            splitOn(text, spans, behavior, invert, atStart, out);
+            pattern.find(text, start, end, spans);
+            splitOn(text, start, end, spans, behavior, invert, atStart, out);
         }
 
         /**
          * Cuts {@code text} at the match {@code spans} (start, end pairs) the way the tokenizers library's
          * {@code NormalizedString::split} does, dropping empty pieces.
          */
-        static void splitOn(String text, IntList spans, Behavior behavior, boolean invert, boolean atStart, Sink out) {
+        static void splitOn(String text, int start, int end, IntList spans, Behavior behavior, boolean invert, boolean atStart, Sink out) {
+            if (behavior == Behavior.ISOLATED && !invert) {
+                // the common case (regex splits): every match and every gap between matches is a piece
+                int prev = start;
+                for (int i = 0; i < spans.size(); i += 2) {
+                    int s = spans.get(i), e = spans.get(i + 1);
+                    if (prev < s) out.accept(text, prev, s, atStart && prev == start, false);
+                    if (s < e) out.accept(text, s, e, atStart && s == start, false);
+                    prev = e;
+                }
+                if (prev < end) out.accept(text, prev, end, atStart && prev == start, false);
+                return;
+            }
             // (start, end, isMatch) triples covering the text
             int[] parts = new int[3 * (spans.size() + 1)];
-            int n = 0, prev = 0;
+            int n = 0, prev = start;
             for (int i = 0; i < spans.size(); i += 2) {
                 int s = spans.get(i), e = spans.get(i + 1);
                 if (prev != s) n = put(parts, n, prev, s, invert);
                 n = put(parts, n, s, e, !invert);
                 prev = e;
             }
-            if (prev != text.length()) n = put(parts, n, prev, text.length(), invert);
+            if (prev != end) n = put(parts, n, prev, end, invert);
             int[] kept = new int[parts.length];
             int k = 0;
             switch (behavior) {
@@ -104,15 +128,15 @@ sealed interface PreTokenizer {
                         else k = put(kept, k, parts[i], parts[i + 1], false);
                         previousMatch = match;
                     }
-                    for (int i = k - 3; i >= 0; i -= 3) emit(text, kept[i], kept[i + 1], atStart, out);
+                    for (int i = k - 3; i >= 0; i -= 3) emit(text, start, kept[i], kept[i + 1], atStart, out);
                     return;
                 }
             }
-            for (int i = 0; i < k; i += 3) emit(text, kept[i], kept[i + 1], atStart, out);
+            for (int i = 0; i < k; i += 3) emit(text, start, kept[i], kept[i + 1], atStart, out);
         }
 
-        private static void emit(String text, int s, int e, boolean atStart, Sink out) {
-            if (s < e) out.accept(s == 0 && e == text.length() ? text : text.substring(s, e), atStart && s == 0, false);
+        private static void emit(String text, int start, int s, int e, boolean atStart, Sink out) {
+            if (s < e) out.accept(text, s, e, atStart && s == start, false);
         }
 
         private static int put(int[] a, int n, int s, int e, boolean match) {
@@ -131,16 +155,24 @@ sealed interface PreTokenizer {
         static final String GPT2_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
         @Override
-        public void split(String text, boolean atStart, boolean byteLevel, Sink out) {
-            if (byteLevel) text = ByteLevel.encode(text); // mapped twice, as the library does
-            if (addPrefixSpace && !text.startsWith(" ")) text = " " + text;
+        public void split(String text, int start, int end, boolean atStart, boolean byteLevel, Sink out) {
+            if (byteLevel) { // mapped twice, as the library does
+                text = materialize(text, start, end);
+                start = 0;
+                end = text.length();
+            }
+            if (addPrefixSpace && (start == end || text.charAt(start) != ' ')) {
+                text = " " + text.substring(start, end);
+                start = 0;
+                end = text.length();
+            }
             if (regex == null) {
-                out.accept(text, atStart, true);
+                out.accept(text, start, end, atStart, true);
                 return;
             }
             IntList spans = new IntList();
-            regex.find(text, spans);
-            Split.splitOn(text, spans, Behavior.ISOLATED, false, atStart, (t, s, b) -> out.accept(t, s, true));
+            regex.find(text, start, end, spans);
+            Split.splitOn(text, start, end, spans, Behavior.ISOLATED, false, atStart, (t, s, e, a, b) -> out.accept(t, s, e, a, true));
         }
     }
 
@@ -152,13 +184,13 @@ sealed interface PreTokenizer {
         enum Prepend { ALWAYS, FIRST, NEVER }
 
         @Override
-        public void split(String text, boolean atStart, boolean byteLevel, Sink out) {
-            if (byteLevel) text = ByteLevel.encode(text);
+        public void split(String text, int start, int end, boolean atStart, boolean byteLevel, Sink out) {
+            text = byteLevel ? materialize(text, start, end) : text.substring(start, end);
             text = text.replace(' ', replacement);
             boolean prepend = scheme == Prepend.ALWAYS || (scheme == Prepend.FIRST && atStart);
             if (prepend && !text.isEmpty() && text.charAt(0) != replacement) text = replacement + text;
             if (!split) {
-                out.accept(text, atStart, false);
+                out.accept(text, 0, text.length(), atStart, false);
                 return;
             }
             IntList spans = new IntList();
@@ -168,7 +200,7 @@ sealed interface PreTokenizer {
                     spans.add(i + 1);
                 }
             }
-            Split.splitOn(text, spans, Behavior.MERGED_WITH_NEXT, false, atStart, out);
+            Split.splitOn(text, 0, text.length(), spans, Behavior.MERGED_WITH_NEXT, false, atStart, out);
         }
     }
 
@@ -177,11 +209,15 @@ sealed interface PreTokenizer {
         private static final Finder NUMERIC = Finder.chars(Chars::isNumeric);
 
         @Override
-        public void split(String text, boolean atStart, boolean byteLevel, Sink out) {
-            if (byteLevel) text = ByteLevel.encode(text);
+        public void split(String text, int start, int end, boolean atStart, boolean byteLevel, Sink out) {
+            if (byteLevel) {
+                text = materialize(text, start, end);
+                start = 0;
+                end = text.length();
+            }
             IntList spans = new IntList();
-            NUMERIC.find(text, spans);
-            Split.splitOn(text, spans, individual ? Behavior.ISOLATED : Behavior.CONTIGUOUS, false, atStart, out);
+            NUMERIC.find(text, start, end, spans);
+            Split.splitOn(text, start, end, spans, individual ? Behavior.ISOLATED : Behavior.CONTIGUOUS, false, atStart, out);
         }
     }
 }

@@ -86,13 +86,13 @@ public final class Tokenizer {
      */
     public int[] encode(String text, boolean addSpecial) {
         IntList out = new IntList(text.length() / 3 + 4);
-        PreTokenizer.Sink toModel = (word, atStart, byteLevel) -> model.encode(word, byteLevel, out);
+        PreTokenizer.Sink toModel = (t, start, end, atStart, byteLevel) -> model.encode(t, start, end, byteLevel, out);
         added.split(Utf8.sanitize(text), new AddedTokens.Sink() {
             @Override
             public void text(String normalized, boolean atStart) {
                 if (normalized.isEmpty()) return;
-                if (preTokenizer == null) toModel.accept(normalized, atStart, false);
-                else preTokenizer.split(normalized, atStart, false, toModel);
+                if (preTokenizer == null) toModel.accept(normalized, 0, normalized.length(), atStart, false);
+                else preTokenizer.split(normalized, 0, normalized.length(), atStart, false, toModel);
             }
 
             @Override

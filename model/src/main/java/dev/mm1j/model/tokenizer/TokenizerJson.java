@@ -3,6 +3,7 @@ package dev.mm1j.model.tokenizer;
 import dev.mm1j.core.json.Json;
 import dev.mm1j.core.json.JsonObject;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.Normalizer.Form;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.GZIPInputStream;
 
 /**
  * Reads a Hugging Face tokenizer.json into a {@link Tokenizer}. Every component the file names must be one
@@ -26,17 +28,30 @@ final class TokenizerJson {
         this.src = src;
     }
 
-    /** Loads tokenizer.json and, when present beside it, tokenizer_config.json (for BOS/EOS). */
+    /**
+     * Loads tokenizer.json and, when present beside it, tokenizer_config.json (for BOS/EOS). Gzipped files
+     * (tokenizer.json.gz, tokenizer_config.json.gz) are read too.
+     */
     static Tokenizer load(Path file) throws IOException {
-        Object parsed = Json.parse(file);
+        boolean gz = file.getFileName().toString().endsWith(".gz");
+        Object parsed = readJson(file);
         String bos = null, eos = null;
-        Path config = file.resolveSibling("tokenizer_config.json");
+        Path config = file.resolveSibling(gz ? "tokenizer_config.json.gz" : "tokenizer_config.json");
         if (Files.isRegularFile(config)) {
-            JsonObject c = JsonObject.of(Json.parse(config), config.toString());
+            JsonObject c = JsonObject.of(readJson(config), config.toString());
             bos = tokenName(c, "bos_token");
             eos = tokenName(c, "eos_token");
         }
         return build(parsed, file.toString(), bos, eos);
+    }
+
+    private static Object readJson(Path file) throws IOException {
+        if (!file.getFileName().toString().endsWith(".gz")) return Json.parse(file);
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
+            byte[] bytes = in.readNBytes((int) Json.DEFAULT_MAX_BYTES + 1);
+            if (bytes.length > Json.DEFAULT_MAX_BYTES) throw new TokenizerException(file + ": more than " + Json.DEFAULT_MAX_BYTES + " bytes of JSON");
+            return Json.parse(bytes, file.toString());
+        }
     }
 
     /** The content of a tokenizer_config.json token entry: a string, or an object with "content". */
