@@ -172,6 +172,16 @@ class KitSelfTest {
     }
 
     @Test
+    void aBackendThatCannotBeCreatedFailsItsOwnCasesOnly() {
+        java.util.List<Conformance.Target> targets = Conformance.targets("broken", o -> {
+            throw new IllegalStateException("no device memory");
+        }, null);
+        assertEquals(1, targets.size());
+        Throwable e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> targets.getFirst().factory().apply(targets.getFirst().options()));
+        assertTrue(e.getMessage().contains("no device memory"));
+    }
+
+    @Test
     void everyOpAndDtypeTheReferenceSupportsHasACase() {
         ReferenceBackend ref = new ReferenceBackend();
         java.util.List<String> missing = new java.util.ArrayList<>();
