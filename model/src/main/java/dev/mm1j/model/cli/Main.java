@@ -15,6 +15,8 @@ public final class Main {
         new BackendsCommand(),
         new PreprocessCommand(),
         new LogitsCommand(),
+        new GenerateCommand(),
+        new ChatCommand(System.in),
         new BenchCommand()
     );
 

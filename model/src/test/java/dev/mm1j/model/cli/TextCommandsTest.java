@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The text commands end to end on the golden checkpoints (reference backend: tiny models, exact sums). */
 class TextCommandsTest {
     static final String LLAMA = "src/test/resources/golden/text/llama";
+    static final String DEMO = "../models/mm1-demo";
     @TempDir
     Path tmp;
 
@@ -74,6 +75,54 @@ class TextCommandsTest {
         assertTrue(unknown.err().contains("model_type=\"gpt2\" is not supported"), unknown.err());
         Result typo = run("bench", "--model", LLAMA, "--thread", "2");
         assertTrue(typo.err().contains("unknown option --thread"), typo.err());
+    }
+
+    @Test
+    void generateGreedyIdsMatchPyTorch() throws Exception {
+        int[] prompt, greedy;
+        try (SafetensorsFile g = SafetensorsFile.open(Path.of(LLAMA, "golden.safetensors"))) {
+            prompt = g.tensor("prompt").toIntArray();
+            greedy = g.tensor("greedy").toIntArray();
+        }
+        StringBuilder ids = new StringBuilder(), want = new StringBuilder();
+        for (int id : prompt) ids.append(ids.isEmpty() ? "" : ",").append(id);
+        for (int id : greedy) want.append(id).append(' ');
+        Result r = run("generate", "--model", LLAMA, "--tokens", ids.toString(), "--temp", "0", "-n", "50", "--ignore-eos", "--kv-type", "f32");
+        assertEquals(0, r.status(), r.err());
+        assertEquals(want.toString().strip(), r.out().strip());
+        assertTrue(r.err().contains("50 generated") && r.err().contains("stopped by max tokens"), r.err());
+    }
+
+    @Test
+    void generateTextIsReproducibleWithASeed() {
+        String[] argv = {"generate", "--model", DEMO, "--chat", "--temp", "1.0", "--seed", "42", "-n", "12", "What colour is the star?"};
+        Result a = run(argv), b = run(argv);
+        assertEquals(0, a.status(), a.err());
+        assertEquals(a.out(), b.out());
+        assertTrue(a.err().contains("seed 42"), a.err());
+        Result c = run("generate", "--model", DEMO, "--temp", "0", "-n", "8", "--stop", "e", "Question: Where is the square?\nAnswer:");
+        assertEquals(0, c.status(), c.err());
+        assertTrue(!c.out().substring("Question: Where is the square?\nAnswer:".length()).contains("e"), c.out());
+        Result none = run("generate", "--model", LLAMA, "hello");
+        assertTrue(none.err().contains("no tokenizer.json") && none.err().contains("--tokens"), none.err());
+    }
+
+    @Test
+    void chatKeepsTheCacheBetweenTurns() {
+        java.io.ByteArrayInputStream in = new java.io.ByteArrayInputStream("Where is the star?\n/reset\nWhere is the star?\nAnd the circle?\n/exit\n".getBytes(StandardCharsets.UTF_8));
+        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
+        Args args = Args.parse(new String[] {"--model", DEMO, "--temp", "0", "-n", "10"}, GenerationOptions.switches());
+        int status;
+        try {
+            status = new ChatCommand(in).run(args, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
+        } catch (Exception ex) {
+            throw new AssertionError(ex);
+        }
+        String err = e.toString(StandardCharsets.UTF_8), out = o.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, err);
+        String[] replies = out.split("> ");
+        assertEquals(replies[1], replies[3], "after /reset (replies[2] is its empty prompt) the same question gets the same greedy answer");
+        assertTrue(err.contains("(0 reused)") && java.util.regex.Pattern.compile("\\(([1-9][0-9]*) reused\\)").matcher(err).find(), err);
     }
 
     @Test
