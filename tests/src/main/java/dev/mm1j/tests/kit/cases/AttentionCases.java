@@ -52,7 +52,9 @@ public final class AttentionCases {
                 new Shape(7, 300, 2, 1, 32, 32, true, 293, 0),   // prefill chunk at the end of a long cache
                 new Shape(7, 31, 4, 2, 16, 16, true, 24, 0),     // prefill chunk with an offset
                 new Shape(7, 7, 4, 2, 16, 16, true, 0, 2),       // batch dim
-                new Shape(5, 5, 2, 2, 16, 24, false, 0, 0));     // value head dim differs
+                new Shape(5, 5, 2, 2, 16, 24, false, 0, 0),      // value head dim differs
+                new Shape(50, 50, 2, 2, 24, 24, false, 0, 2),    // ViT-sized block (backends may switch to GEMMs)
+                new Shape(40, 45, 4, 2, 16, 16, true, 5, 0));    // long causal prefill chunk with an offset
             for (Shape sh : shapes) l.add(contiguous(kv, budget, sh, 1f));
             l.add(contiguous(kv, budget, new Shape(7, 7, 2, 2, 16, 16, false, 0, 0), 100f).withParams("logits ±1e4"));
             l.add(contiguous(kv, budget, new Shape(13, 13, 2, 1, 16, 16, true, 0, 0), 100f).withParams("logits ±1e4"));
