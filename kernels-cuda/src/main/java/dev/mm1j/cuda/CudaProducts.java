@@ -18,6 +18,8 @@ final class CudaProducts {
     static final int GEMV_MAX_M = 8;
     private static final int GEMV_WARPS = 8;
     private static final int MAX_BATCH = 65535;
+    /** gemm_mma_* flags (matmul.cu). */
+    static final int GEMM_SPLIT = 1, GEMM_VEC_X = 2, GEMM_VEC_W = 4;
 
     private final CudaBackend b;
     private final boolean split;
@@ -107,7 +109,10 @@ final class CudaProducts {
             case Q8_0 -> Kernels.GEMM_MMA_Q8_0;
             default -> Kernels.GEMM_MMA_Q4_0;
         };
-        LaunchArgs a = LaunchArgs.begin(kern).ptr(out).ptr(x).ptr(w).i32(m).i32(n).i32(k).i64(xrs).i64(wrs).i64(xbs).i64(wbs).i64(m * n).i32(split ? 1 : 0);
+        int flags = split ? GEMM_SPLIT : 0;
+        if (x % 16 == 0 && xrs % 4 == 0 && k % 4 == 0 && (batches == 1 || xbs % 4 == 0)) flags |= GEMM_VEC_X;
+        if (!wt.isQuantized() && w % 16 == 0 && wrs % 8 == 0 && k % 8 == 0 && (batches == 1 || wbs % 8 == 0)) flags |= GEMM_VEC_W;
+        LaunchArgs a = LaunchArgs.begin(kern).ptr(out).ptr(x).ptr(w).i32(m).i32(n).i32(k).i64(xrs).i64(wrs).i64(xbs).i64(wbs).i64(m * n).i32(flags);
         b.launch(a, (n + 127) / 128, (m + 127) / 128, batches, 256, 0);
     }
 

@@ -35,6 +35,7 @@ __device__ __forceinline__ void gemv_float(float* out, const float* x, const voi
     if (WT == DT_F32) {
         const float* wr = (const float*)w + blockIdx.y * wbs + (i64)n * wrs;
         if (vec) {
+#pragma unroll 4
             for (int k = lane * 4; k < K; k += 128) {
                 float4 wv = *(const float4*)(wr + k);
 #pragma unroll
@@ -55,6 +56,7 @@ __device__ __forceinline__ void gemv_float(float* out, const float* x, const voi
     } else {
         const u16* wr = (const u16*)w + blockIdx.y * wbs + (i64)n * wrs;
         if (vec) {
+#pragma unroll 4
             for (int k = lane * 8; k < K; k += 256) {
                 uint4 raw = *(const uint4*)(wr + k);
                 u32 words[4] = {raw.x, raw.y, raw.z, raw.w};
@@ -119,6 +121,7 @@ __device__ __forceinline__ void gemv_quant(float* out, const float* x, const u8*
 #pragma unroll
     for (int r = 0; r < GEMV_MAX_M; r++) acc[r] = 0.f;
     int blocks = K >> 5, quarter = lane & 3;
+#pragma unroll 2
     for (int blk = lane >> 2; blk < blocks; blk += 8) {
         const u8* bp = wr + (i64)blk * (WT == DT_Q8_0 ? 34 : 18);
         float d = f16_to_f32(ld_u16(bp));

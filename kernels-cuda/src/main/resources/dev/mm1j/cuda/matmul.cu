@@ -8,8 +8,8 @@
 //  - gemm_mma_bf16/f16/q8_0/q4_0: tensor cores, mma.sync.m16n8k16 with F32 accumulation. The weights are
 //    exact in the mma input type (BF16/F16 as stored; Q8_0/Q4_0 integer codes q are exact in BF16 and
 //    the F16 block scale d is applied in F32 after each 32-wide block). x is F32, so with split != 0 it
-//    is fed as two terms hi + lo (hi = round(x), lo = round(x - hi)), which keeps ~16 significant bits
-//    of x: results within ~1e-5 relative of an F32 product. split == 0 uses hi only (one mma, ~3e-3).
+//    is fed as two terms hi + lo (hi = round(x), lo = round(x - hi)) when flags has GEMM_SPLIT, which keeps ~16
+//    significant bits of x: results within ~1e-5 relative of an F32 product. Without GEMM_SPLIT: hi only (one mma, ~3e-3).
 //    For F16 weights x is rounded to F16: |x| > 65504 overflows (activations of that size are not
 //    expected; use F32/BF16 weights for such models).
 #include "common.cuh"
@@ -76,6 +76,11 @@ extern "C" __global__ void __launch_bounds__(256) gemm_f32(float* out, const flo
 #define T_BK 32
 #define T_PAD 8 // halves of padding per shared row: 80-byte rows make the fragment loads conflict-free
 
+// flags of gemm_mma_*: must match CudaProducts
+#define GEMM_SPLIT 1 // feed x as hi + lo
+#define GEMM_VEC_X 2 // x rows start 16-byte aligned and K % 4 == 0
+#define GEMM_VEC_W 4 // w rows start 16-byte aligned and K % 8 == 0 (16-bit weights)
+
 // d (+)= a * b for one m16n8k16 tile; BF16 when bf is true, else F16; F32 accumulators.
 template <bool BF>
 __device__ __forceinline__ void mma16816(float* d, const u32* a, const u32* b) {
@@ -105,8 +110,9 @@ __device__ __forceinline__ float from16(u16 v) { return BF ? bf16_to_f32(v) : f1
 //   C:      c0,c1 = row g, cols 2t, 2t+1; c2,c3 = row g+8, same cols.
 template <int WT>
 __device__ __forceinline__ void gemm_mma(float* out, const float* x, const void* w, int M, int N, int K, i64 xrs,
-                                         i64 wrs, i64 xbs, i64 wbs, i64 obs, int split) {
+                                         i64 wrs, i64 xbs, i64 wbs, i64 obs, int flags) {
     const bool BF = WT != DT_F16;
+    const int split = flags & GEMM_SPLIT;
     const bool SCALED = WT == DT_Q8_0 || WT == DT_Q4_0;
     __shared__ __align__(16) u16 Ahi[T_BM][T_BK + T_PAD];
     __shared__ __align__(16) u16 Alo[T_BM][T_BK + T_PAD];
@@ -128,21 +134,46 @@ __device__ __forceinline__ void gemm_mma(float* out, const float* x, const void*
 
     for (int k0 = 0; k0 < K; k0 += T_BK) {
         // x tile: 128 rows x 32 k, coalesced along k, split into hi + lo
+        if (flags & GEMM_VEC_X) { // rows 16-byte aligned, K % 4 == 0: one float4 per thread and step
+#pragma unroll
+            for (int i = 0; i < 4; i++) {
+                int e = tid + 256 * i, row = e >> 3, kk = (e & 7) * 4, m = m0 + row, k = k0 + kk;
+                float4 v = (m < M && k < K) ? *(const float4*)(xb + (i64)m * xrs + k) : make_float4(0.f, 0.f, 0.f, 0.f);
+                float f[4] = {v.x, v.y, v.z, v.w};
+                u16 hi[4], lo[4];
+#pragma unroll
+                for (int c = 0; c < 4; c++) {
+                    hi[c] = to16<BF>(f[c]);
+                    lo[c] = split ? to16<BF>(f[c] - from16<BF>(hi[c])) : (u16)0;
+                }
+                *(uint2*)&Ahi[row][kk] = make_uint2(hi[0] | ((u32)hi[1] << 16), hi[2] | ((u32)hi[3] << 16));
+                *(uint2*)&Alo[row][kk] = make_uint2(lo[0] | ((u32)lo[1] << 16), lo[2] | ((u32)lo[3] << 16));
+            }
+        } else {
 #pragma unroll 4
-        for (int i = 0; i < 16; i++) {
-            int e = tid + 256 * i, row = e >> 5, kk = e & 31, m = m0 + row, k = k0 + kk;
-            float v = (m < M && k < K) ? xb[(i64)m * xrs + k] : 0.f;
-            u16 hi = to16<BF>(v);
-            Ahi[row][kk] = hi;
-            Alo[row][kk] = split ? to16<BF>(v - from16<BF>(hi)) : (u16)0;
+            for (int i = 0; i < 16; i++) {
+                int e = tid + 256 * i, row = e >> 5, kk = e & 31, m = m0 + row, k = k0 + kk;
+                float v = (m < M && k < K) ? xb[(i64)m * xrs + k] : 0.f;
+                u16 hi = to16<BF>(v);
+                Ahi[row][kk] = hi;
+                Alo[row][kk] = split ? to16<BF>(v - from16<BF>(hi)) : (u16)0;
+            }
         }
         // w tile: 128 rows x 32 k
         if (!SCALED) {
             const u16* wb = (const u16*)w + blockIdx.z * wbs;
+            if (flags & GEMM_VEC_W) { // rows 16-byte aligned, K % 8 == 0: one uint4 (8 values) per thread and step
+#pragma unroll
+                for (int i = 0; i < 2; i++) {
+                    int e = tid + 256 * i, row = e >> 2, kk = (e & 3) * 8, n = n0 + row, k = k0 + kk;
+                    *(uint4*)&Bs[row][kk] = (n < N && k < K) ? *(const uint4*)(wb + (i64)n * wrs + k) : make_uint4(0u, 0u, 0u, 0u);
+                }
+            } else {
 #pragma unroll 4
-            for (int i = 0; i < 16; i++) {
-                int e = tid + 256 * i, row = e >> 5, kk = e & 31, n = n0 + row, k = k0 + kk;
-                Bs[row][kk] = (n < N && k < K) ? wb[(i64)n * wrs + k] : (u16)0;
+                for (int i = 0; i < 16; i++) {
+                    int e = tid + 256 * i, row = e >> 5, kk = e & 31, n = n0 + row, k = k0 + kk;
+                    Bs[row][kk] = (n < N && k < K) ? wb[(i64)n * wrs + k] : (u16)0;
+                }
             }
         } else {
             // K % 32 == 0: the tile is exactly quant block k0 / 32 of each row
@@ -242,24 +273,24 @@ __device__ __forceinline__ void gemm_mma(float* out, const float* x, const void*
 
 extern "C" __global__ void __launch_bounds__(256) gemm_mma_bf16(float* out, const float* x, const u16* w, int M, int N,
                                                                 int K, i64 xrs, i64 wrs, i64 xbs, i64 wbs, i64 obs,
-                                                                int split) {
-    gemm_mma<DT_BF16>(out, x, w, M, N, K, xrs, wrs, xbs, wbs, obs, split);
+                                                                int flags) {
+    gemm_mma<DT_BF16>(out, x, w, M, N, K, xrs, wrs, xbs, wbs, obs, flags);
 }
 
 extern "C" __global__ void __launch_bounds__(256) gemm_mma_f16(float* out, const float* x, const u16* w, int M, int N,
                                                                int K, i64 xrs, i64 wrs, i64 xbs, i64 wbs, i64 obs,
-                                                               int split) {
-    gemm_mma<DT_F16>(out, x, w, M, N, K, xrs, wrs, xbs, wbs, obs, split);
+                                                               int flags) {
+    gemm_mma<DT_F16>(out, x, w, M, N, K, xrs, wrs, xbs, wbs, obs, flags);
 }
 
 extern "C" __global__ void __launch_bounds__(256) gemm_mma_q8_0(float* out, const float* x, const u8* w, int M, int N,
                                                                 int K, i64 xrs, i64 wrs, i64 xbs, i64 wbs, i64 obs,
-                                                                int split) {
-    gemm_mma<DT_Q8_0>(out, x, w, M, N, K, xrs, wrs, xbs, wbs, obs, split);
+                                                                int flags) {
+    gemm_mma<DT_Q8_0>(out, x, w, M, N, K, xrs, wrs, xbs, wbs, obs, flags);
 }
 
 extern "C" __global__ void __launch_bounds__(256) gemm_mma_q4_0(float* out, const float* x, const u8* w, int M, int N,
                                                                 int K, i64 xrs, i64 wrs, i64 xbs, i64 wbs, i64 obs,
-                                                                int split) {
-    gemm_mma<DT_Q4_0>(out, x, w, M, N, K, xrs, wrs, xbs, wbs, obs, split);
+                                                                int flags) {
+    gemm_mma<DT_Q4_0>(out, x, w, M, N, K, xrs, wrs, xbs, wbs, obs, flags);
 }

@@ -156,6 +156,20 @@ class DispatchTest {
     }
 
     @Test
+    void tensorCoreGemmVectorisesAlignedOperandsOnly() {
+        try (Tensor w = dev(DType.BF16, 16, 64); Tensor x = dev(DType.F32, 20, 65); Tensor o = cuda.allocate(DType.F32, 20, 16);
+             Tensor q = dev(DType.Q8_0, 16, 64); Tensor xa = dev(DType.F32, 20, 64)) {
+            ops.matmul(o, xa, w);
+            assertEquals(Kernels.GEMM_MMA_BF16, last().kernel());
+            assertEquals((long) (CudaProducts.GEMM_SPLIT | CudaProducts.GEMM_VEC_X | CudaProducts.GEMM_VEC_W), last().raw().get(11));
+            ops.matmul(o, x.slice(1, 1, 65), w); // rows 65 floats apart, starting 4 bytes in: scalar x loads
+            assertEquals((long) (CudaProducts.GEMM_SPLIT | CudaProducts.GEMM_VEC_W), last().raw().get(11));
+            ops.matmul(o, xa, q);
+            assertEquals((long) (CudaProducts.GEMM_SPLIT | CudaProducts.GEMM_VEC_X), last().raw().get(11));
+        }
+    }
+
+    @Test
     void batchedWeightsUseTheGridsZDimension() {
         try (Tensor w = dev(DType.F32, 4, 16, 32); Tensor x = dev(DType.F32, 4, 20, 32); Tensor o = cuda.allocate(DType.F32, 4, 20, 16)) {
             assertEquals(List.of(Kernels.GEMM_F32), kernelsOf(() -> ops.matmul(o, x, w)));
