@@ -30,17 +30,26 @@ typedef unsigned char u8;
 #define MAX_RANK 6
 struct Dims { i64 n[MAX_RANK]; };
 
+// MM1J_HOST_EMULATION: the kernels compiled as C++ by the tests' host emulator (no inline PTX there)
 __device__ __forceinline__ float f16_to_f32(u16 h) {
+#ifdef MM1J_HOST_EMULATION
+    return emu_f16_to_f32(h);
+#else
     float f;
     asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h));
     return f;
+#endif
 }
 
 // round to nearest even, like Float.floatToFloat16
 __device__ __forceinline__ u16 f32_to_f16(float f) {
+#ifdef MM1J_HOST_EMULATION
+    return emu_f32_to_f16(f);
+#else
     u16 h;
     asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f));
     return h;
+#endif
 }
 
 __device__ __forceinline__ float bf16_to_f32(u16 b) {

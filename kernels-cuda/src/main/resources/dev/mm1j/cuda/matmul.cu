@@ -84,6 +84,10 @@ extern "C" __global__ void __launch_bounds__(256) gemm_f32(float* out, const flo
 // d (+)= a * b for one m16n8k16 tile; BF16 when bf is true, else F16; F32 accumulators.
 template <bool BF>
 __device__ __forceinline__ void mma16816(float* d, const u32* a, const u32* b) {
+#ifdef MM1J_HOST_EMULATION
+    emu_mma16816(d, a, b, BF);
+    return;
+#endif
     if (BF) {
         asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
                      "{%0,%1,%2,%3};"
