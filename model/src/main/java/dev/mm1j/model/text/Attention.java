@@ -59,8 +59,15 @@ final class Attention {
             Tensor segPos = s.positions.range(row, len);
             ops.setRows(cache.keyRows(layer), s.k.range(row, len), segPos);
             ops.setRows(cache.valueRows(layer), s.v.range(row, len), segPos);
-            // causal attention over the whole cache: query j sees keys 0 .. segPos[i] + j
-            ops.attention(s.att3.range(row, len), s.q3.range(row, len), cache.keys(layer), cache.values(layer), scale, true, s.segPos[i]);
+            // causal attention over the cache: query j sees keys 0 .. segPos[i] + j. A decode row passes the whole
+            // cache (no view to make per token; kernels stop at the visible keys); a prefill block passes the
+            // filled part, so that kernels running it as GEMMs do not compute scores for empty positions
+            Tensor keys = cache.keys(layer), values = cache.values(layer);
+            if (len > 1) {
+                keys = keys.slice(0, 0, s.segPos[i] + len);
+                values = values.slice(0, 0, s.segPos[i] + len);
+            }
+            ops.attention(s.att3.range(row, len), s.q3.range(row, len), keys, values, scale, true, s.segPos[i]);
         }
         oProj.forward(ops, s.out.first(n), s.att.first(n));
     }
