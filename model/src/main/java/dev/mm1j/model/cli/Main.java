@@ -17,7 +17,8 @@ public final class Main {
         new LogitsCommand(),
         new GenerateCommand(),
         new ChatCommand(System.in),
-        new BenchCommand()
+        new BenchCommand(),
+        new TokenizeCommand()
     );
 
     private Main() {}

@@ -1,5 +1,7 @@
 package dev.mm1j.model.tokenizer;
 
+import dev.mm1j.core.format.gguf.GgufFile;
+import dev.mm1j.core.format.gguf.GgufVocabulary;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,8 +65,9 @@ public final class Tokenizer {
     }
 
     /**
-     * Loads a tokenizer from a tokenizer.json file or from a model folder holding one. A
-     * tokenizer_config.json beside it, when present, gives the BOS and EOS tokens.
+     * Loads a tokenizer from a tokenizer.json file (or tokenizer.json.gz), from a model folder holding one,
+     * or from a GGUF file (its {@code tokenizer.ggml.*} metadata). A tokenizer_config.json beside a
+     * tokenizer.json, when present, gives the BOS and EOS tokens.
      *
      * @throws TokenizerException for a missing, malformed or unsupported file (the message names it)
      */
@@ -76,7 +79,17 @@ public final class Tokenizer {
         } else if (!Files.exists(path)) {
             throw new TokenizerException(path + ": no such file");
         }
+        if (file.getFileName().toString().endsWith(".gguf")) {
+            try (GgufFile f = GgufFile.open(file)) {
+                return fromGguf(GgufVocabulary.read(f), file.toString());
+            }
+        }
         return TokenizerJson.load(file);
+    }
+
+    /** A tokenizer from the vocabulary of an open GGUF file; {@code source} names it in messages. */
+    public static Tokenizer fromGguf(GgufVocabulary vocabulary, String source) {
+        return GgufTokenizer.build(vocabulary, source);
     }
 
     /**

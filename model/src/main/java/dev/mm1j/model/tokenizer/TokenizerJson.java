@@ -2,6 +2,7 @@ package dev.mm1j.model.tokenizer;
 
 import dev.mm1j.core.json.Json;
 import dev.mm1j.core.json.JsonObject;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * Reads a Hugging Face tokenizer.json into a {@link Tokenizer}. Every component the file names must be one
@@ -47,11 +49,14 @@ final class TokenizerJson {
 
     private static Object readJson(Path file) throws IOException {
         if (!file.getFileName().toString().endsWith(".gz")) return Json.parse(file);
+        byte[] bytes;
         try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
-            byte[] bytes = in.readNBytes((int) Json.DEFAULT_MAX_BYTES + 1);
-            if (bytes.length > Json.DEFAULT_MAX_BYTES) throw new TokenizerException(file + ": more than " + Json.DEFAULT_MAX_BYTES + " bytes of JSON");
-            return Json.parse(bytes, file.toString());
+            bytes = in.readNBytes((int) Json.DEFAULT_MAX_BYTES + 1);
+        } catch (ZipException | EOFException e) {
+            throw new TokenizerException(file + ": not a valid gzip file (" + e.getMessage() + ")");
         }
+        if (bytes.length > Json.DEFAULT_MAX_BYTES) throw new TokenizerException(file + ": more than " + Json.DEFAULT_MAX_BYTES + " bytes of JSON");
+        return Json.parse(bytes, file.toString());
     }
 
     /** The content of a tokenizer_config.json token entry: a string, or an object with "content". */
