@@ -94,7 +94,9 @@ class RowOpsTest {
     @MethodSource("dev.mm1j.cpu.Fixtures#widths")
     void attention(int bits) {
         // {Tq, Tk, H, KV, D}
-        int[][] cases = {{1, 1, 1, 1, 1}, {1, 37, 4, 2, 16}, {5, 5, 3, 1, 7}, {7, 12, 6, 3, 33}, {17, 40, 2, 2, 80}, {1, 300, 8, 2, 64}, {33, 33, 2, 1, 128}};
+        // decode kernel (queries × group ≤ 16) and prefill kernel (more), odd sizes around the panels
+        int[][] cases = {{1, 1, 1, 1, 1}, {1, 37, 4, 2, 16}, {5, 5, 3, 1, 7}, {7, 12, 6, 3, 33}, {17, 40, 2, 2, 80}, {1, 300, 8, 2, 64},
+            {33, 33, 2, 1, 128}, {40, 301, 4, 2, 24}, {13, 13, 3, 3, 5}, {70, 70, 1, 1, 65}};
         for (DType kv : new DType[] {DType.F32, DType.F16, DType.BF16}) {
             for (int[] c : cases) {
                 for (boolean causal : new boolean[] {false, true}) {
@@ -118,6 +120,11 @@ class RowOpsTest {
         REF.attention(e, q, k, v, 0.2f, true, -2);
         cpu(bits).attention(a, q, k, v, 0.2f, true, -2);
         assertClose("batched attention over a cache slice", a, e, 2e-6, 2e-5);
+        Tensor q2 = randn(8, 20, 2, 32), k2 = randn(9, 30, 1, 32), v2 = randn(10, 30, 1, 32);
+        Tensor e2 = zeros(20, 2, 32), a2 = zeros(20, 2, 32);
+        REF.attention(e2, q2, k2, v2, 0.2f, true, -5);
+        cpu(bits).attention(a2, q2, k2, v2, 0.2f, true, -5);
+        assertClose("prefill with a negative offset", a2, e2, 2e-6, 2e-5);
     }
 
     @ParameterizedTest

@@ -30,7 +30,16 @@ final class Gemm {
 
     private final Parallel par;
     private final Scratch[] scratch;
-    private final Job job = new Job();
+    private final PackX packX = new PackX();
+    private final Compute compute = new Compute();
+    /** The packed x block, shared by every thread (written in one parallel phase, read in the next). */
+    private float[] ap = new float[0];
+
+    // the current call (written by the calling thread before each parallel phase)
+    private MemorySegment out, x, w;
+    private long oo, xo, xs, wo, ws;
+    private DType wt;
+    private int m, n, k, m0, mc, k0, kc;
 
     Gemm(Parallel par, Scratch[] scratch) {
         this.par = par;
@@ -40,94 +49,95 @@ final class Gemm {
     /**
      * out (element offset oo, row stride n) = x (F32, element offset xo, row stride xs, unit column stride)
      * times w (dtype wt, element offset wo, row stride ws in elements, unit column stride) transposed.
+     * Per x block and K block: x is packed by all threads (phase 1), then threads take chunks of w rows,
+     * pack them and run the micro-kernel against the shared x panels (phase 2). Calls allocate nothing.
      */
-    void run(MemorySegment out, long oo, MemorySegment x, long xo, long xs, DType wt, MemorySegment w, long wo, long ws, int m, int n, int k) {
-        synchronized (job) {
-            job.set(out, oo, x, xo, xs, wt, w, wo, ws, m, n, k);
-            int panels = (n + NR - 1) / NR;
-            long flops = 2L * m * n * k;
-            if (flops < (1 << 21) || par.threads() == 1) job.run(0, 0, panels);
-            else par.run(job, panels, Math.max(1, NB / NR / 2), 1);
-            job.clear();
-        }
-    }
-
-    /** The per-call state (reused, so calls allocate nothing). */
-    private final class Job implements Parallel.Body {
-        MemorySegment out, x, w;
-        long oo, xo, xs, wo, ws;
-        DType wt;
-        int m, n, k;
-
-        void set(MemorySegment out, long oo, MemorySegment x, long xo, long xs, DType wt, MemorySegment w, long wo, long ws, int m, int n, int k) {
-            this.out = out;
-            this.oo = oo;
-            this.x = x;
-            this.xo = xo;
-            this.xs = xs;
-            this.wt = wt;
-            this.w = w;
-            this.wo = wo;
-            this.ws = ws;
-            this.m = m;
-            this.n = n;
-            this.k = k;
-        }
-
-        void clear() {
-            out = x = w = null;
-        }
-
-        /** w micro-panels [from, to). */
-        @Override
-        public void run(int worker, int from, int to) {
-            Scratch s = scratch[worker];
-            int mb = Math.min(MB, roundUp(m, MR));
-            float[] ap = s.floats(0, mb * KC);
-            float[] bp = s.floats(1, NB * KC);
-            float[] row = s.floats(2, KC);
-            float[] tile = s.floats(3, MR * NR);
-            int n0 = from * NR, n1 = Math.min(n, to * NR);
-            for (int m0 = 0; m0 < m; m0 += MB) {
-                int mc = Math.min(MB, m - m0);
-                for (int k0 = 0; k0 < k; k0 += KC) {
-                    int kc = Math.min(KC, k - k0);
-                    boolean first = k0 == 0;
-                    packX(ap, m0, mc, k0, kc);
-                    for (int nb0 = n0; nb0 < n1; nb0 += NB) {
-                        int nc = Math.min(NB, n1 - nb0);
-                        packW(bp, row, nb0, nc, k0, kc);
-                        for (int i = 0; i < mc; i += MR) {
-                            int mr = Math.min(MR, mc - i);
-                            for (int j = 0; j < nc; j += NR) {
-                                int nr = Math.min(NR, nc - j);
-                                if (MR == 12) kernel12(ap, i * kc, bp, j * kc, kc, tile);
-                                else kernel6(ap, i * kc, bp, j * kc, kc, tile);
-                                merge(tile, out, oo + (long) (m0 + i) * n + nb0 + j, n, mr, nr, first);
-                            }
-                        }
+    synchronized void run(MemorySegment out, long oo, MemorySegment x, long xo, long xs, DType wt, MemorySegment w, long wo, long ws, int m, int n, int k) {
+        this.out = out;
+        this.oo = oo;
+        this.x = x;
+        this.xo = xo;
+        this.xs = xs;
+        this.wt = wt;
+        this.w = w;
+        this.wo = wo;
+        this.ws = ws;
+        this.m = m;
+        this.n = n;
+        this.k = k;
+        int mb = Math.min(MB, roundUp(m, MR));
+        if (ap.length < mb * KC) ap = new float[mb * KC];
+        boolean serial = 2L * m * n * k < (1 << 22) || par.threads() == 1;
+        int panels = (n + NR - 1) / NR;
+        try {
+            for (m0 = 0; m0 < m; m0 += MB) {
+                mc = Math.min(MB, m - m0);
+                for (k0 = 0; k0 < k; k0 += KC) {
+                    kc = Math.min(KC, k - k0);
+                    int xPanels = (mc + MR - 1) / MR;
+                    if (serial) {
+                        packX.run(0, 0, xPanels);
+                        compute.run(0, 0, panels);
+                    } else {
+                        par.run(packX, xPanels, Math.max(1, 64 / MR), 1);
+                        par.run(compute, panels, Math.max(1, NB / NR / 2), 1);
                     }
                 }
             }
+        } finally {
+            this.out = this.x = this.w = null;
         }
+    }
 
-        /** ap[(i/MR)·MR·kc + kk·MR + i%MR] = x[m0 + i, k0 + kk], rows past mc zero. */
-        private void packX(float[] ap, int m0, int mc, int k0, int kc) {
-            for (int p = 0; p < mc; p += MR) {
-                int base = p * kc;
+    /** Phase 1: x micro-panels [from, to) of the current block. */
+    private final class PackX implements Parallel.Body {
+        /** ap[p·MR·kc + kk·MR + i] = x[m0 + p·MR + i, k0 + kk], rows past mc zero. */
+        @Override
+        public void run(int worker, int from, int to) {
+            float[] rows = scratch[worker].floats(4, MR * KC);
+            float[] a = ap;
+            for (int p = from; p < to; p++) {
+                int base = p * MR * kc;
                 for (int i = 0; i < MR; i++) {
-                    if (p + i < mc) {
-                        long src = (xo + (long) (m0 + p + i) * xs + k0) * 4;
-                        for (int kk = 0; kk < kc; kk++) ap[base + kk * MR + i] = x.get(Rows.JF, src + kk * 4L);
-                    } else {
-                        for (int kk = 0; kk < kc; kk++) ap[base + kk * MR + i] = 0f;
+                    int r = p * MR + i;
+                    if (r < mc) MemorySegment.copy(x, Rows.JF, (xo + (long) (m0 + r) * xs + k0) * 4, rows, i * kc, kc);
+                    else java.util.Arrays.fill(rows, i * kc, i * kc + kc, 0f);
+                }
+                for (int kk = 0; kk < kc; kk++) {
+                    int o = base + kk * MR;
+                    for (int i = 0; i < MR; i++) a[o + i] = rows[i * kc + kk];
+                }
+            }
+        }
+    }
+
+    /** Phase 2: w micro-panels [from, to) against every x micro-panel of the block. */
+    private final class Compute implements Parallel.Body {
+        @Override
+        public void run(int worker, int from, int to) {
+            Scratch s = scratch[worker];
+            float[] bp = s.floats(1, NB * KC);
+            float[] row = s.floats(2, KC);
+            float[] tile = s.floats(3, MR * NR);
+            float[] a = ap;
+            boolean first = k0 == 0;
+            int n0 = from * NR, n1 = Math.min(n, to * NR);
+            for (int nb0 = n0; nb0 < n1; nb0 += NB) {
+                int nc = Math.min(NB, n1 - nb0);
+                packW(bp, row, nb0, nc);
+                for (int i = 0; i < mc; i += MR) {
+                    int mr = Math.min(MR, mc - i);
+                    for (int j = 0; j < nc; j += NR) {
+                        int nr = Math.min(NR, nc - j);
+                        kernel(a, i * kc, bp, j * kc, kc, tile);
+                        merge(tile, out, oo + (long) (m0 + i) * n + nb0 + j, n, mr, nr, first);
                     }
                 }
             }
         }
 
         /** bp[(j/NR)·NR·kc + kk·NR + j%NR] = w[nb0 + j, k0 + kk] as F32, rows past nc zero. */
-        private void packW(float[] bp, float[] row, int nb0, int nc, int k0, int kc) {
+        private void packW(float[] bp, float[] row, int nb0, int nc) {
             int padded = roundUp(nc, NR);
             for (int j = 0; j < padded; j++) {
                 int base = (j / NR) * NR * kc + j % NR;
@@ -163,6 +173,12 @@ final class Gemm {
     }
 
     // ------------------------------------------------------------------ micro-kernels
+
+    /** tile[MR × NR] = Σ_k ap[a + k·MR + i] · bp[b + k·NR + j] with this width's micro-kernel. */
+    static void kernel(float[] ap, int a, float[] bp, int b, int kc, float[] tile) {
+        if (MR == 12) kernel12(ap, a, bp, b, kc, tile);
+        else kernel6(ap, a, bp, b, kc, tile);
+    }
 
     /** tile[12 × NR] = Σ_k ap[k·12 + i] · bp[k·NR + j]. */
     static void kernel12(float[] ap, int a, float[] bp, int b, int kc, float[] tile) {

@@ -28,7 +28,7 @@ public final class VectorKernels implements Kernels {
         this.indexing = new Indexing(ew, scratch);
         this.matmul = new Matmul(ew, new Gemm(par, scratch), new Gemv(par));
         this.spatial = new Spatial(ew, matmul, scratch);
-        this.attention = new Attention(par, ew, scratch);
+        this.attention = new Attention(ew, new AttentionDecode(par, scratch), new AttentionPrefill(par, scratch));
     }
 
     @Override

@@ -1,0 +1,84 @@
+package dev.mm1j.jmh;
+
+import dev.mm1j.core.DType;
+import dev.mm1j.core.Tensor;
+import dev.mm1j.core.backend.Backend;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Decoding matrix-vector products {@code [1, K] · [N, K]ᵀ} (the GEMV path): every weight byte is read once
+ * per call, so the figure of merit is weight bytes streamed per second. The secondary {@code gbs} line counts
+ * MB of weights per call; its rate in "ops/ms" reads as GB/s. 16384×8192 F32 (512 MB) is beyond the 260 MB L3;
+ * smaller matrices may partly stay in cache between calls. Run with {@code -prof gc}: the call allocates nothing.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx8g", "-XX:+UseParallelGC"})
+public class GemvBench {
+
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class Bytes {
+        /** Millions of weight bytes read; per millisecond that is GB/s. */
+        public double gbs;
+    }
+
+    @State(Scope.Benchmark)
+    public static class Data {
+        /** N x K. */
+        @Param({"4096x4096", "8192x8192", "16384x8192"})
+        public String shape;
+        @Param({"F32", "BF16", "Q8_0", "Q4_0"})
+        public DType dtype;
+        @Param({"2"})
+        public int threads;
+        @Param({"0"})
+        public int vectorBits;
+
+        Backend backend;
+        Tensor x, w, out;
+        double megabytes;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            String[] nk = shape.split("x");
+            long n = Long.parseLong(nk[0]), k = Long.parseLong(nk[1]);
+            backend = BenchData.backend(threads, vectorBits);
+            x = BenchData.randn(1, 1, k);
+            w = BenchData.of(dtype, 2, 0.02f, n, k);
+            out = Tensor.allocateHost(DType.F32, 1, n);
+            megabytes = w.byteSize() / 1e6;
+        }
+
+        @TearDown(Level.Trial)
+        public void close() {
+            backend.close();
+            x.close();
+            w.close();
+            out.close();
+        }
+    }
+
+    @Benchmark
+    public Tensor gemv(Data d, Bytes b) {
+        d.backend.matmul(d.out, d.x, d.w);
+        b.gbs += d.megabytes;
+        return d.out;
+    }
+}
