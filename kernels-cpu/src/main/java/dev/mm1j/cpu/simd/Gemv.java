@@ -100,7 +100,23 @@ final class Gemv {
         @Override
         public void run(int worker, int from, int to) {
             float[] xr = xp, sc = xd;
-            for (int j = from; j < to; j++) {
+            int j = from;
+            // four weight rows at a time: four memory streams in flight, each activation load used four times
+            for (; j + 4 <= to; j += 4) {
+                long row = wo + j * ws;
+                for (int i = 0; i < m; i++) {
+                    long ob = (oo + (long) i * n + j) * 4;
+                    switch (wt) {
+                        case F32 -> dotF32x4(w, row * 4, ws * 4, xr, i * k, k, out, ob);
+                        case BF16 -> dotBf16x4(w, row * 2, ws * 2, xr, i * k, k, out, ob);
+                        case F16 -> dotF16x4(w, row * 2, ws * 2, xr, i * k, k, out, ob);
+                        case Q8_0 -> QuantDot.dotQ8x4(w, wt.byteSize(row), wt.byteSize(ws), xr, i * k, sc, i * k / 32, k, out, ob);
+                        case Q4_0 -> QuantDot.dotQ4x4(w, wt.byteSize(row), wt.byteSize(ws), xr, i * k, sc, i * k / 32, k, out, ob);
+                        default -> throw new IllegalStateException();
+                    }
+                }
+            }
+            for (; j < to; j++) {
                 long row = wo + j * ws;
                 for (int i = 0; i < m; i++) {
                     float dot = switch (wt) {
@@ -135,6 +151,100 @@ final class Gemv {
         float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
         for (; j < k; j++) s += w.get(Rows.JF, wb + j * 4L) * x[xo + j];
         return s;
+    }
+
+    /** Four F32 rows {@code rb} bytes apart; results to out at byte {@code ob} (four consecutive floats). */
+    static void dotF32x4(MemorySegment w, long wb, long rb, float[] x, int xo, int k, MemorySegment out, long ob) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int j = 0;
+        for (int bound = k - L; j <= bound; j += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xo + j);
+            long o = wb + j * 4L;
+            a0 = FloatVector.fromMemorySegment(F, w, o, LE).fma(xv, a0);
+            a1 = FloatVector.fromMemorySegment(F, w, o + rb, LE).fma(xv, a1);
+            a2 = FloatVector.fromMemorySegment(F, w, o + 2 * rb, LE).fma(xv, a2);
+            a3 = FloatVector.fromMemorySegment(F, w, o + 3 * rb, LE).fma(xv, a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; j < k; j++) {
+            long o = wb + j * 4L;
+            float xv = x[xo + j];
+            s0 += w.get(Rows.JF, o) * xv;
+            s1 += w.get(Rows.JF, o + rb) * xv;
+            s2 += w.get(Rows.JF, o + 2 * rb) * xv;
+            s3 += w.get(Rows.JF, o + 3 * rb) * xv;
+        }
+        store4(out, ob, s0, s1, s2, s3);
+    }
+
+    static void store4(MemorySegment out, long ob, float s0, float s1, float s2, float s3) {
+        out.set(Rows.JF, ob, s0);
+        out.set(Rows.JF, ob + 4, s1);
+        out.set(Rows.JF, ob + 8, s2);
+        out.set(Rows.JF, ob + 12, s3);
+    }
+
+    /** Four BF16 rows against even/odd-split activations. */
+    static void dotBf16x4(MemorySegment w, long wb, long rb, float[] x, int xo, int k, MemorySegment out, long ob) {
+        FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
+        int j = 0;
+        for (int bound = k - 2 * L; j <= bound; j += 2 * L) {
+            FloatVector xe = FloatVector.fromArray(F, x, xo + j), xd = FloatVector.fromArray(F, x, xo + j + L);
+            long o = wb + j * 2L;
+            IntVector v0 = IntVector.fromMemorySegment(I, w, o, LE), v1 = IntVector.fromMemorySegment(I, w, o + rb, LE);
+            IntVector v2 = IntVector.fromMemorySegment(I, w, o + 2 * rb, LE), v3 = IntVector.fromMemorySegment(I, w, o + 3 * rb, LE);
+            e0 = v0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, e0);
+            o0 = v0.and(0xffff0000).reinterpretAsFloats().fma(xd, o0);
+            e1 = v1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, e1);
+            o1 = v1.and(0xffff0000).reinterpretAsFloats().fma(xd, o1);
+            e2 = v2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, e2);
+            o2 = v2.and(0xffff0000).reinterpretAsFloats().fma(xd, o2);
+            e3 = v3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, e3);
+            o3 = v3.and(0xffff0000).reinterpretAsFloats().fma(xd, o3);
+        }
+        float s0 = e0.add(o0).reduceLanes(VectorOperators.ADD), s1 = e1.add(o1).reduceLanes(VectorOperators.ADD);
+        float s2 = e2.add(o2).reduceLanes(VectorOperators.ADD), s3 = e3.add(o3).reduceLanes(VectorOperators.ADD);
+        for (; j < k; j++) {
+            long o = wb + j * 2L;
+            float xv = x[xo + j];
+            s0 += bf16(w.get(Rows.JS, o)) * xv;
+            s1 += bf16(w.get(Rows.JS, o + rb)) * xv;
+            s2 += bf16(w.get(Rows.JS, o + 2 * rb)) * xv;
+            s3 += bf16(w.get(Rows.JS, o + 3 * rb)) * xv;
+        }
+        store4(out, ob, s0, s1, s2, s3);
+    }
+
+    private static float bf16(short b) {
+        return Float.intBitsToFloat((b & 0xffff) << 16);
+    }
+
+    /** Four F16 rows against even/odd-split activations. */
+    static void dotF16x4(MemorySegment w, long wb, long rb, float[] x, int xo, int k, MemorySegment out, long ob) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int j = 0;
+        for (int bound = k - 2 * L; j <= bound; j += 2 * L) {
+            FloatVector xe = FloatVector.fromArray(F, x, xo + j), xd = FloatVector.fromArray(F, x, xo + j + L);
+            long o = wb + j * 2L;
+            IntVector v0 = IntVector.fromMemorySegment(I, w, o, LE), v1 = IntVector.fromMemorySegment(I, w, o + rb, LE);
+            IntVector v2 = IntVector.fromMemorySegment(I, w, o + 2 * rb, LE), v3 = IntVector.fromMemorySegment(I, w, o + 3 * rb, LE);
+            a0 = Vec.f16High(v0).fma(xd, Vec.f16High(v0.lanewise(VectorOperators.LSHL, 16)).fma(xe, a0));
+            a1 = Vec.f16High(v1).fma(xd, Vec.f16High(v1.lanewise(VectorOperators.LSHL, 16)).fma(xe, a1));
+            a2 = Vec.f16High(v2).fma(xd, Vec.f16High(v2.lanewise(VectorOperators.LSHL, 16)).fma(xe, a2));
+            a3 = Vec.f16High(v3).fma(xd, Vec.f16High(v3.lanewise(VectorOperators.LSHL, 16)).fma(xe, a3));
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; j < k; j++) {
+            long o = wb + j * 2L;
+            float xv = x[xo + j];
+            s0 += Float.float16ToFloat(w.get(Rows.JS, o)) * xv;
+            s1 += Float.float16ToFloat(w.get(Rows.JS, o + rb)) * xv;
+            s2 += Float.float16ToFloat(w.get(Rows.JS, o + 2 * rb)) * xv;
+            s3 += Float.float16ToFloat(w.get(Rows.JS, o + 3 * rb)) * xv;
+        }
+        store4(out, ob, s0, s1, s2, s3);
     }
 
     /** BF16 weights against even/odd-split activations. */

@@ -78,6 +78,67 @@ final class QuantDot {
         return s;
     }
 
+    /** Four Q8_0 rows {@code rb} bytes apart; results to out at byte {@code ob}. Activation loads are shared. */
+    static void dotQ8x4(MemorySegment w, long wb, long rb, float[] q, int xq, float[] d, int dd, int k, MemorySegment out, long ob) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int blk = 0; blk < k / 32; blk++) {
+            long o = wb + blk * 34L;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+            for (int p = 0; p < 32; p += B.length()) {
+                ByteVector b0 = ByteVector.fromMemorySegment(B, w, o + 2 + p, LE), b1 = ByteVector.fromMemorySegment(B, w, o + rb + 2 + p, LE);
+                ByteVector b2 = ByteVector.fromMemorySegment(B, w, o + 2 * rb + 2 + p, LE), b3 = ByteVector.fromMemorySegment(B, w, o + 3 * rb + 2 + p, LE);
+                for (int part = 0; part < BPARTS; part++) {
+                    FloatVector xv = FloatVector.fromArray(F, q, xq + blk * 32 + p + part * L);
+                    s0 = ((FloatVector) b0.convertShape(VectorOperators.B2F, F, part)).fma(xv, s0);
+                    s1 = ((FloatVector) b1.convertShape(VectorOperators.B2F, F, part)).fma(xv, s1);
+                    s2 = ((FloatVector) b2.convertShape(VectorOperators.B2F, F, part)).fma(xv, s2);
+                    s3 = ((FloatVector) b3.convertShape(VectorOperators.B2F, F, part)).fma(xv, s3);
+                }
+            }
+            float dx = d[dd + blk];
+            a0 = s0.fma(scale(w, o, dx), a0);
+            a1 = s1.fma(scale(w, o + rb, dx), a1);
+            a2 = s2.fma(scale(w, o + 2 * rb, dx), a2);
+            a3 = s3.fma(scale(w, o + 3 * rb, dx), a3);
+        }
+        Gemv.store4(out, ob, a0.reduceLanes(VectorOperators.ADD), a1.reduceLanes(VectorOperators.ADD), a2.reduceLanes(VectorOperators.ADD), a3.reduceLanes(VectorOperators.ADD));
+    }
+
+    /** Four Q4_0 rows {@code rb} bytes apart; results to out at byte {@code ob}. */
+    static void dotQ4x4(MemorySegment w, long wb, long rb, float[] q, int xq, float[] d, int dd, int k, MemorySegment out, long ob) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int blk = 0; blk < k / 32; blk++) {
+            long o = wb + blk * 18L;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+            for (int p = 0; p < 16; p += B.length()) {
+                ByteVector b0 = ByteVector.fromMemorySegment(B, w, o + 2 + p, LE), b1 = ByteVector.fromMemorySegment(B, w, o + rb + 2 + p, LE);
+                ByteVector b2 = ByteVector.fromMemorySegment(B, w, o + 2 * rb + 2 + p, LE), b3 = ByteVector.fromMemorySegment(B, w, o + 3 * rb + 2 + p, LE);
+                for (int part = 0; part < BPARTS; part++) {
+                    int j = xq + blk * 32 + p + part * L;
+                    FloatVector xlo = FloatVector.fromArray(F, q, j), xhi = FloatVector.fromArray(F, q, j + 16);
+                    s0 = nibbles(b0, part, xlo, xhi, s0);
+                    s1 = nibbles(b1, part, xlo, xhi, s1);
+                    s2 = nibbles(b2, part, xlo, xhi, s2);
+                    s3 = nibbles(b3, part, xlo, xhi, s3);
+                }
+            }
+            float dx = d[dd + blk];
+            a0 = s0.fma(scale(w, o, dx), a0);
+            a1 = s1.fma(scale(w, o + rb, dx), a1);
+            a2 = s2.fma(scale(w, o + 2 * rb, dx), a2);
+            a3 = s3.fma(scale(w, o + 3 * rb, dx), a3);
+        }
+        Gemv.store4(out, ob, a0.reduceLanes(VectorOperators.ADD), a1.reduceLanes(VectorOperators.ADD), a2.reduceLanes(VectorOperators.ADD), a3.reduceLanes(VectorOperators.ADD));
+    }
+
+    /** s + (lo − 8)·xlo + (hi − 8)·xhi for the nibbles of part {@code part} of b. */
+    private static FloatVector nibbles(ByteVector b, int part, FloatVector xlo, FloatVector xhi, FloatVector s) {
+        IntVector v = (IntVector) b.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
+        FloatVector lo = (FloatVector) v.and(15).sub(8).convert(VectorOperators.I2F, 0);
+        FloatVector hi = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0);
+        return hi.fma(xhi, lo.fma(xlo, s));
+    }
+
     /** Σ over k/32 Q4_0 blocks at byte {@code wb} against quantized activations. */
     static float dotQ4(MemorySegment w, long wb, float[] q, int xq, float[] d, int dd, int k) {
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
