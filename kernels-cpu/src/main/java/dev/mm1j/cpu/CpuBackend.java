@@ -225,18 +225,9 @@ public final class CpuBackend implements Backend {
         k.conv2d(out, x, w, stride, padding, groups);
     }
 
-    /** Query rows from which attention runs as two GEMMs per head (the SPI's default composition) instead of row by row. */
-    static final long GEMM_ATTENTION_MIN_QUERIES = 32;
-
     @Override
     public void attention(Tensor out, Tensor q, Tensor kk, Tensor v, float scale, boolean causal, long qOffset) {
-        // prefill-sized blocks (a ViT's 730 tokens, a long prompt): scores = q·kᵀ and out = p·v through the packed
-        // GEMM are ~10x faster than the per-query dot/axpy kernel, which stays for decoding and short blocks
-        if (q.dim(-3) >= GEMM_ATTENTION_MIN_QUERIES && kk.dim(-3) >= GEMM_ATTENTION_MIN_QUERIES) {
-            Backend.super.attention(out, q, kk, v, scale, causal, qOffset);
-        } else {
-            k.attention(out, q, kk, v, scale, causal, qOffset);
-        }
+        k.attention(out, q, kk, v, scale, causal, qOffset);
     }
 
     @Override

@@ -1,7 +1,7 @@
 package dev.mm1j.cpu.simd;
 
-import static dev.mm1j.cpu.simd.Gemm.MR;
-import static dev.mm1j.cpu.simd.Gemm.NR;
+import static dev.mm1j.cpu.simd.MicroKernels.MR;
+import static dev.mm1j.cpu.simd.MicroKernels.NR;
 import static dev.mm1j.cpu.simd.Vec.F;
 import static dev.mm1j.cpu.simd.Vec.L;
 
@@ -20,8 +20,8 @@ import jdk.incubator.vector.FloatVector;
  * past the causal limit of the whole query block are skipped.
  */
 final class AttentionPrefill {
-    /** Keys per block (a multiple of NR). */
-    static final int BK = 8 * NR;
+    /** Keys per block (a multiple of NR; the probabilities are the row-major A of {@link MicroKernels#kernelRows}). */
+    static final int BK = MicroKernels.RS;
 
     private final Parallel par;
     private final Scratch[] scratch;
@@ -100,9 +100,7 @@ final class AttentionPrefill {
             Scratch s = scratch[worker];
             float[] qp = s.floats(0, MR * d);
             float[] sc = s.floats(1, MR * BK);
-            float[] pp = s.floats(2, BK * MR);
             float[] acc = s.floats(3, MR * dvp + 2 * MR);
-            float[] tile = s.floats(4, MR * NR);
             MemorySegment qs = q.segment();
             for (int t = from; t < to; t++) {
                 int h = g * group + t / qBlocks, i0 = (t % qBlocks) * MR;
@@ -120,10 +118,7 @@ final class AttentionPrefill {
                 for (int kb = 0; kb < limit; kb += BK) {
                     int bk = Math.min(BK, (limit - kb + NR - 1) / NR * NR);
                     // scores S = Q · Kᵀ for the block, masked past each row's limit
-                    for (int p = 0; p < bk; p += NR) {
-                        Gemm.kernel(qp, 0, kp, (kb + p) * d, d, tile);
-                        for (int i = 0; i < MR; i++) System.arraycopy(tile, i * NR, sc, i * BK + p, NR);
-                    }
+                    for (int p = 0; p < bk; p += NR) MicroKernels.kernel(qp, 0, kp, (kb + p) * d, d, sc, p, BK, false);
                     for (int i = 0; i < MR; i++) {
                         int visible = causal ? (int) Math.clamp(i0 + i + qOffset + 1, 0, tk) : tk;
                         int upTo = Math.clamp(visible - kb, 0, bk);
@@ -141,14 +136,8 @@ final class AttentionPrefill {
                         acc[mOff + i] = mNew;
                         if (corr != 1f) scaleRow(acc, i * dvp, dvp, corr);
                     }
-                    // P, MR-interleaved, then O += P · V
-                    for (int jj = 0; jj < bk; jj++) {
-                        for (int i = 0; i < MR; i++) pp[jj * MR + i] = sc[i * BK + jj];
-                    }
-                    for (int cp = 0; cp < dvp; cp += NR) {
-                        Gemm.kernel(pp, 0, vp, cp * tkp + kb * NR, bk, tile);
-                        for (int i = 0; i < MR; i++) addRow(tile, i * NR, acc, i * dvp + cp, NR);
-                    }
+                    // O += P · V, P read row-major straight from the scores
+                    for (int cp = 0; cp < dvp; cp += NR) MicroKernels.kernelRows(sc, 0, vp, cp * tkp + kb * NR, bk, acc, cp, dvp, true);
                 }
                 MemorySegment os = out.segment();
                 for (int i = 0; i < rows; i++) {
@@ -165,11 +154,5 @@ final class AttentionPrefill {
         int c = 0;
         for (int bound = n - L; c <= bound; c += L) FloatVector.fromArray(F, a, off + c).mul(f).intoArray(a, off + c);
         for (; c < n; c++) a[off + c] *= f;
-    }
-
-    private static void addRow(float[] src, int s, float[] dst, int d, int n) {
-        int c = 0;
-        for (int bound = n - L; c <= bound; c += L) FloatVector.fromArray(F, dst, d + c).add(FloatVector.fromArray(F, src, s + c)).intoArray(dst, d + c);
-        for (; c < n; c++) dst[d + c] += src[s + c];
     }
 }

@@ -17,10 +17,10 @@ import jdk.incubator.vector.FloatVector;
  * w blocks of NB rows (packed, L2-resident); x micro-panels (L1-resident); w micro-panels; kernel.
  */
 final class Gemm {
-    /** Rows of x per micro-panel: 12 with 32 vector registers (AVX-512), else 6. */
-    static final int MR = Vec.BITS >= 512 ? 12 : 6;
+    /** Rows of x per micro-panel (see {@link MicroKernels}). */
+    static final int MR = MicroKernels.MR;
     /** Rows of w per micro-panel: two vectors. */
-    static final int NR = 2 * L;
+    static final int NR = MicroKernels.NR;
     /** K block (a multiple of the 32-block so quantized rows split on block boundaries). */
     static final int KC = 256;
     /** Rows of w per packed block. */
@@ -129,7 +129,7 @@ final class Gemm {
                     int mr = Math.min(MR, mc - i);
                     for (int j = 0; j < nc; j += NR) {
                         int nr = Math.min(NR, nc - j);
-                        kernel(a, i * kc, bp, j * kc, kc, tile);
+                        MicroKernels.kernel(a, i * kc, bp, j * kc, kc, tile, 0, NR, false);
                         merge(tile, out, oo + (long) (m0 + i) * n + nb0 + j, n, mr, nr, first);
                     }
                 }
@@ -170,125 +170,5 @@ final class Gemm {
 
     private static int roundUp(int a, int b) {
         return (a + b - 1) / b * b;
-    }
-
-    // ------------------------------------------------------------------ micro-kernels
-
-    /** tile[MR × NR] = Σ_k ap[a + k·MR + i] · bp[b + k·NR + j] with this width's micro-kernel. */
-    static void kernel(float[] ap, int a, float[] bp, int b, int kc, float[] tile) {
-        if (MR == 12) kernel12(ap, a, bp, b, kc, tile);
-        else kernel6(ap, a, bp, b, kc, tile);
-    }
-
-    /** tile[12 × NR] = Σ_k ap[k·12 + i] · bp[k·NR + j]. */
-    static void kernel12(float[] ap, int a, float[] bp, int b, int kc, float[] tile) {
-        FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-        FloatVector c60 = c00, c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00;
-        FloatVector c90 = c00, c91 = c00, ca0 = c00, ca1 = c00, cb0 = c00, cb1 = c00;
-        for (int kk = 0; kk < kc; kk++, a += 12, b += NR) {
-            FloatVector b0 = FloatVector.fromArray(F, bp, b), b1 = FloatVector.fromArray(F, bp, b + L);
-            FloatVector x;
-            x = FloatVector.broadcast(F, ap[a]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(F, ap[a + 1]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(F, ap[a + 2]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(F, ap[a + 3]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(F, ap[a + 4]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(F, ap[a + 5]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(F, ap[a + 6]);
-            c60 = x.fma(b0, c60);
-            c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(F, ap[a + 7]);
-            c70 = x.fma(b0, c70);
-            c71 = x.fma(b1, c71);
-            x = FloatVector.broadcast(F, ap[a + 8]);
-            c80 = x.fma(b0, c80);
-            c81 = x.fma(b1, c81);
-            x = FloatVector.broadcast(F, ap[a + 9]);
-            c90 = x.fma(b0, c90);
-            c91 = x.fma(b1, c91);
-            x = FloatVector.broadcast(F, ap[a + 10]);
-            ca0 = x.fma(b0, ca0);
-            ca1 = x.fma(b1, ca1);
-            x = FloatVector.broadcast(F, ap[a + 11]);
-            cb0 = x.fma(b0, cb0);
-            cb1 = x.fma(b1, cb1);
-        }
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, L);
-        c10.intoArray(tile, NR);
-        c11.intoArray(tile, NR + L);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + L);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + L);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + L);
-        c60.intoArray(tile, 6 * NR);
-        c61.intoArray(tile, 6 * NR + L);
-        c70.intoArray(tile, 7 * NR);
-        c71.intoArray(tile, 7 * NR + L);
-        c80.intoArray(tile, 8 * NR);
-        c81.intoArray(tile, 8 * NR + L);
-        c90.intoArray(tile, 9 * NR);
-        c91.intoArray(tile, 9 * NR + L);
-        ca0.intoArray(tile, 10 * NR);
-        ca1.intoArray(tile, 10 * NR + L);
-        cb0.intoArray(tile, 11 * NR);
-        cb1.intoArray(tile, 11 * NR + L);
-    }
-
-    /** tile[6 × NR] = Σ_k ap[k·6 + i] · bp[k·NR + j]. */
-    static void kernel6(float[] ap, int a, float[] bp, int b, int kc, float[] tile) {
-        FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-        for (int kk = 0; kk < kc; kk++, a += 6, b += NR) {
-            FloatVector b0 = FloatVector.fromArray(F, bp, b), b1 = FloatVector.fromArray(F, bp, b + L);
-            FloatVector x;
-            x = FloatVector.broadcast(F, ap[a]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(F, ap[a + 1]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(F, ap[a + 2]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(F, ap[a + 3]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(F, ap[a + 4]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(F, ap[a + 5]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-        }
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, L);
-        c10.intoArray(tile, NR);
-        c11.intoArray(tile, NR + L);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + L);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + L);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + L);
     }
 }
