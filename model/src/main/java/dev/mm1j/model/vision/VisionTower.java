@@ -137,7 +137,7 @@ public final class VisionTower implements AutoCloseable {
         long n = pixels.dim(0), g = pixels.dim(2) / c.patchSize(), gg = g * g, len = gg + 1;
         long wd = c.hiddenSize(), heads = c.numAttentionHeads(), hd = c.headDim();
         Tensor input = pixels.isHost() && !ops.backend().isHost() ? ops.backend().upload(Params.toF32(pixels)) : pixels;
-        try (RunState s = new RunState(ops, n, g, wd, c.intermediateSize())) {
+        try (RunState s = new RunState(ops, n, g, wd, heads, c.intermediateSize())) {
             // 1. patchify: a conv with stride = kernel over the channels-last view of the pixels
             ops.conv2d(s.patches, input.permute(0, 2, 3, 1), patchWeight, c.patchSize(), 0, 1);
             Tensor flat = s.patches.reshape(n, gg, wd);
@@ -160,8 +160,7 @@ public final class VisionTower implements AutoCloseable {
                 l.q.forward(ops, s.q, s.x);
                 l.k.forward(ops, s.k, s.x);
                 l.v.forward(ops, s.v, s.x);
-                ops.attention(s.att.reshape(n, len, heads, hd), s.q.reshape(n, len, heads, hd), s.k.reshape(n, len, heads, hd),
-                    s.v.reshape(n, len, heads, hd), scale, false, 0);
+                ops.attention(s.attHeads, s.qHeads, s.kHeads, s.vHeads, scale, false, 0);
                 l.out.forward(ops, s.x, s.att);
                 ops.add(s.h, s.h, s.x);
                 ops.layerNorm(s.x, s.h, l.ln2Weight, l.ln2Bias, eps);
@@ -169,7 +168,7 @@ public final class VisionTower implements AutoCloseable {
                 ops.unary(act, s.mlp, s.mlp);
                 l.fc2.forward(ops, s.x, s.mlp);
                 ops.add(s.h, s.h, s.x);
-                probe.record("vision.layers." + i, s.h);
+                if (probe != Probe.NONE) probe.record("vision.layers." + i, s.h);
             }
             // 5. the selected hidden state without the class token
             Tensor out = ops.allocate(DType.F32, n, gg, wd);
@@ -188,8 +187,9 @@ public final class VisionTower implements AutoCloseable {
     private static final class RunState implements AutoCloseable {
         Tensor h, x;
         final Tensor patches, q, k, v, att, mlp;
+        final Tensor qHeads, kHeads, vHeads, attHeads; // the same as [N, L, heads, W/heads]
 
-        RunState(Ops ops, long n, long g, long w, long inter) {
+        RunState(Ops ops, long n, long g, long w, long heads, long inter) {
             long len = g * g + 1;
             patches = ops.allocate(DType.F32, n, g, g, w);
             h = ops.allocate(DType.F32, n, len, w);
@@ -199,6 +199,10 @@ public final class VisionTower implements AutoCloseable {
             v = ops.allocate(DType.F32, n, len, w);
             att = ops.allocate(DType.F32, n, len, w);
             mlp = ops.allocate(DType.F32, n, len, inter);
+            qHeads = q.reshape(n, len, heads, w / heads);
+            kHeads = k.reshape(n, len, heads, w / heads);
+            vHeads = v.reshape(n, len, heads, w / heads);
+            attHeads = att.reshape(n, len, heads, w / heads);
         }
 
         void swap() {
