@@ -17,6 +17,7 @@ public final class Main {
         new LogitsCommand(),
         new GenerateCommand(),
         new ChatCommand(System.in),
+        new ServeCommand(),
         new BenchCommand(),
         new TokenizeCommand()
     );
