@@ -12,8 +12,10 @@ public final class Main {
 
     /** Every sub-command, in the order {@code --help} lists them. Add yours here. */
     static final List<Command> COMMANDS = List.of(
+        new RunCommand(),
         new BackendsCommand(),
         new PreprocessCommand(),
+        new EvalCommand(),
         new LogitsCommand(),
         new GenerateCommand(),
         new ChatCommand(System.in),

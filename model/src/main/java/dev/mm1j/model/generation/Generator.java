@@ -33,10 +33,28 @@ public final class Generator implements AutoCloseable {
     }
 
     /**
+     * Appends prompt positions [{@code from}, prompt length) to a cache and writes the last one's logits into
+     * {@code lastLogits} [1, V]: by default {@link TextModel#prefill} of the ids; MM1 splices image embeddings in.
+     */
+    @FunctionalInterface
+    public interface PromptFeeder {
+        void feed(KvCache cache, int from, Tensor lastLogits);
+    }
+
+    /**
      * Continues {@code cache} with {@code prompt} and generates. {@code text} (nullable) turns ids into text
      * for stop strings and the listener; {@code listener} (nullable) sees every token as it comes.
      */
     public GenerationResult generate(KvCache cache, int[] prompt, GenerationParams params, TextStream text, TokenListener listener) {
+        return generate(cache, prompt, (c, from, logits) -> model.prefill(c, Arrays.copyOfRange(prompt, from, prompt.length), logits),
+            params, text, listener);
+    }
+
+    /**
+     * As above, with the prompt positions fed by {@code feeder}. Ids below 0 in {@code prompt} mark positions that are
+     * not tokens (MM1's image embeddings): they are never reused from the cache, so a cached prefix ends there.
+     */
+    public GenerationResult generate(KvCache cache, int[] prompt, PromptFeeder feeder, GenerationParams params, TextStream text, TokenListener listener) {
         if (prompt.length == 0) throw new Mm1jException("the prompt is empty (at least one token is needed, e.g. BOS)");
         if (prompt.length > cache.capacity()) {
             throw new Mm1jException("the prompt has " + prompt.length + " tokens but the context holds " + cache.capacity() + " (raise it with --ctx)");
@@ -49,10 +67,10 @@ public final class Generator implements AutoCloseable {
 
         // 1. reuse the cached prefix of the prompt; at least the last prompt position is recomputed for its logits
         int reuse = 0, held = cache.position();
-        while (reuse < held && reuse < prompt.length - 1 && cache.token(reuse) == prompt[reuse]) reuse++;
+        while (reuse < held && reuse < prompt.length - 1 && prompt[reuse] >= 0 && cache.token(reuse) == prompt[reuse]) reuse++;
         cache.truncate(reuse);
         long t0 = System.nanoTime();
-        model.prefill(cache, Arrays.copyOfRange(prompt, reuse, prompt.length), lastLogits);
+        feeder.feed(cache, reuse, lastLogits);
         model.ops().backend().copyOut(lastLogits, hostLogitsSeg);
         long t1 = System.nanoTime();
 

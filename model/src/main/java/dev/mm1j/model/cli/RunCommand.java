@@ -1,0 +1,228 @@
+package dev.mm1j.model.cli;
+
+import dev.mm1j.core.Mm1jException;
+import dev.mm1j.core.format.Progress;
+import dev.mm1j.core.json.Json;
+import dev.mm1j.model.generation.SamplingParams;
+import dev.mm1j.model.mm1.Mm1;
+import dev.mm1j.model.mm1.Mm1Options;
+import dev.mm1j.model.mm1.Prompt;
+import dev.mm1j.model.vision.ImageDecoder;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code mm1j run}: asks a model (by default the demo model shipped in models/mm1-demo) a question about some
+ * images and streams the answer; a summary line on stderr gives the image-encoding time and the prompt and
+ * generation speeds. {@code --json} prints one JSON object instead.
+ */
+final class RunCommand implements Command, Main.SwitchAware {
+    /** An image named inside the prompt: {@code <image:PATH>}. */
+    static final Pattern INLINE = Pattern.compile("<image:([^>]+)>");
+
+    @Override
+    public String name() {
+        return "run";
+    }
+
+    @Override
+    public String summary() {
+        return "ask a question about images and stream the answer (default: the demo model)";
+    }
+
+    @Override
+    public String usage() {
+        return """
+            usage: mm1j run [--image FILE ...] [options] "QUESTION"
+
+            Answers QUESTION about the images with the model (default: the demo model in models/mm1-demo), streaming
+            the answer to stdout; a summary line on stderr gives the image-encoding time and the prompt and
+            generation speeds. Example:
+              mm1j run --image examples/shapes1.png "What colour is the star?"
+
+            Images: --image FILE (repeatable), or inline in the question as <image:FILE>, e.g.
+              mm1j run "<image:examples/shapes1.png><image:examples/shapes2.png> Which image has more shapes?"
+            --image files come first, then inline ones in the order they appear. With the MM1 chat format all of a
+            question's images go before it, as the model was trained (<s><image>...\\nQuestion: Q\\nAnswer:).
+            PNG, JPEG, BMP and GIF are read.
+
+            options:
+              --model PATH      checkpoint folder or .gguf file (default: the demo model, models/mm1-demo)
+              --json            print one JSON object (answer, tokens, timings) instead of streaming text
+              --shot "IMG[,IMG]|QUESTION|ANSWER"  a solved example before the question (few-shot; repeatable)
+              --raw             use the prompt text as is, without the chat format: each <image> takes the next
+                                --image file, each <image:FILE> its file (interleave images and text freely)
+              --system TEXT     system message (chat formats that have one)
+              -n N, --max-tokens N  most tokens to generate (default 256)
+              --temp T          temperature (default 0: greedy, the demo model's exact answers)
+              --top-k K         keep the K most likely tokens (default 40; 0 = off)
+              --top-p P         nucleus sampling (default 0.95; 1 = off)
+              --min-p P         drop tokens below P × the best one's probability (default 0.05; 0 = off)
+              --repeat-penalty R  penalise repeated tokens of the last --repeat-last-n (default 1 = off)
+              --repeat-last-n N   penalty window (default 64; -1 = everything, 0 = off)
+              --seed S          random seed for sampling (default: random, printed with the summary)
+              --stop TEXT       stop before this text (repeatable)
+              --template NAME   chat format: mm1, llama3, chatml, mistral, raw (default: from the checkpoint)
+              --max-pixels N    refuse images whose header declares more pixels (default %d)
+              --kv-type T       KV-cache storage: f32, f16, bf16 or auto (default: f32 up to 256 MiB, else f16)
+              --ctx N, -c N     context length (default: the model's max_position_embeddings, at most 4096)
+            """.formatted(ImageDecoder.DEFAULT_MAX_PIXELS) + ModelOptions.HELP.replace("checkpoint folder (config.json + safetensors) or .gguf file\n", "").replaceFirst("  --model PATH[^\n]*\n", "");
+    }
+
+    @Override
+    public Set<String> switches() {
+        return Set.of("json", "raw");
+    }
+
+    @Override
+    public int run(Args args, PrintStream out, PrintStream err) throws Exception {
+        boolean json = args.flag("json"), raw = args.flag("raw");
+        List<String> imageFiles = args.all("image");
+        List<String> shots = args.all("shot");
+        String system = args.get("system", null);
+        int maxTokens = args.has("n") ? args.getInt("n", 256) : args.getInt("max-tokens", 256);
+        boolean seeded = args.has("seed");
+        long seed = seeded ? args.getLong("seed", 0) : System.nanoTime() & 0xffffffffL;
+        SamplingParams sampling;
+        try {
+            sampling = new SamplingParams((float) args.getDouble("temp", 0), args.getInt("top-k", 40), (float) args.getDouble("top-p", 0.95),
+                (float) args.getDouble("min-p", 0.05), (float) args.getDouble("repeat-penalty", 1), 0f, 0f, args.getInt("repeat-last-n", 64), seed);
+        } catch (Mm1jException e) {
+            throw new CliException(e.getMessage());
+        }
+        List<String> stops = args.all("stop");
+        Mm1Options o = options(args);
+        Path model = args.has("model") ? Path.of(args.get("model", null)) : null;
+        args.checkUnknown();
+        if (maxTokens < 1) throw new CliException("--max-tokens must be at least 1, got " + maxTokens);
+        for (String s : stops) if (s.isEmpty()) throw new CliException("--stop must not be empty");
+        if (args.positional().isEmpty()) throw new CliException("missing the question, e.g. mm1j run --image examples/shapes1.png \"What colour is the star?\"");
+        String question = String.join(" ", args.positional());
+        if (raw && (!shots.isEmpty() || system != null)) throw new CliException("--raw takes the whole prompt as text: no --shot or --system");
+        Prompt prompt = raw ? rawPrompt(question, imageFiles) : prompt(question, imageFiles, shots, system);
+        if (model == null) model = Mm1.defaultModel();
+
+        long t0 = System.nanoTime();
+        if (Progress.enabled() && !json) err.print("mm1j run: loading " + model + " ...\r");
+        try (Mm1 m = Mm1.load(model, o.log(line -> err.println("mm1j run: " + line)))) {
+            double loadMs = (System.nanoTime() - t0) / 1e6;
+            if (Progress.enabled() && !json) err.print(" ".repeat(Math.min(120, 28 + model.toString().length())) + "\r");
+            boolean[] started = {false};
+            Mm1.Result r = m.generate(prompt, sampling, maxTokens, stops, json ? null : piece -> {
+                if (!started[0]) piece = piece.stripLeading(); // answers start with a space (" red")
+                started[0] |= !piece.isEmpty();
+                out.print(piece);
+                out.flush();
+            });
+            if (json) {
+                out.println(Json.write(toJson(r, m, loadMs, sampling, seeded)));
+            } else {
+                out.println();
+                err.println("mm1j run: " + r.summary() + (sampling.isGreedy() ? "" : "; seed " + seed)
+                    + String.format(Locale.ROOT, "; loaded in %.0f ms", loadMs));
+            }
+        }
+        return 0;
+    }
+
+    static Mm1Options options(Args a) {
+        int threads = a.has("t") ? a.getInt("t", 0) : a.getInt("threads", 0);
+        if (threads < 0) throw new CliException("--threads must be >= 0 (0 = all cores), got " + threads);
+        int ctx = a.has("c") ? a.getInt("c", 0) : a.getInt("ctx", 0);
+        if (ctx < 0) throw new CliException("--ctx must be at least 1, got " + ctx);
+        String kv = a.get("kv-type", "auto").toLowerCase(Locale.ROOT);
+        long maxPixels = a.getLong("max-pixels", ImageDecoder.DEFAULT_MAX_PIXELS);
+        if (maxPixels < 1) throw new CliException("--max-pixels must be positive, got " + maxPixels);
+        Mm1Options o = Mm1Options.defaults().backend(a.get("backend", "auto")).threads(threads).contextLength(ctx).maxImagePixels(maxPixels)
+            .template(a.get("template", null));
+        try {
+            o = o.weights(dev.mm1j.core.weights.Weights.parseMatrixDtype(a.get("weights", "stored")));
+        } catch (IllegalArgumentException e) {
+            throw new CliException("--weights: " + e.getMessage());
+        }
+        return switch (kv) {
+            case "auto" -> o;
+            case "f32" -> o.kvCache(dev.mm1j.core.DType.F32);
+            case "f16" -> o.kvCache(dev.mm1j.core.DType.F16);
+            case "bf16" -> o.kvCache(dev.mm1j.core.DType.BF16);
+            default -> throw new CliException("--kv-type must be f32, f16, bf16 or auto, got '" + kv + "'");
+        };
+    }
+
+    /** The question with its images: --image files, then inline {@code <image:FILE>} markers (removed from the text). */
+    static Prompt prompt(String question, List<String> imageFiles, List<String> shots, String system) {
+        Prompt.Builder b = Prompt.builder();
+        if (system != null) b.system(system);
+        for (String shot : shots) {
+            String[] parts = shot.split("\\|", -1);
+            if (parts.length != 3 || parts[1].isBlank() || parts[2].isBlank()) {
+                throw new CliException("--shot '" + shot + "': expected IMAGES|QUESTION|ANSWER (images comma-separated, may be empty)");
+            }
+            for (String f : parts[0].split(",")) if (!f.isBlank()) b.image(Path.of(f.trim()));
+            b.question(parts[1].trim()).answer(parts[2].trim());
+        }
+        for (String f : imageFiles) b.image(Path.of(f));
+        Matcher m = INLINE.matcher(question);
+        while (m.find()) b.image(Path.of(m.group(1).trim()));
+        String text = INLINE.matcher(question).replaceAll(" ").replaceAll("\\s+", " ").strip();
+        if (text.isEmpty()) throw new CliException("the question is empty (only images were given)");
+        return b.question(text).build();
+    }
+
+    /** The text as is: {@code <image>} takes the next --image file, {@code <image:FILE>} its file, in order of appearance. */
+    static Prompt rawPrompt(String text, List<String> imageFiles) {
+        Matcher m = Pattern.compile("<image(?::([^>]+))?>").matcher(text);
+        List<Prompt.Image> images = new ArrayList<>();
+        StringBuilder sb = new StringBuilder();
+        int next = 0;
+        while (m.find()) {
+            if (m.group(1) != null) {
+                images.add(Prompt.Image.of(Path.of(m.group(1).trim())));
+            } else {
+                if (next >= imageFiles.size()) throw new CliException("the prompt has more <image> tokens than --image files (" + imageFiles.size() + ")");
+                images.add(Prompt.Image.of(Path.of(imageFiles.get(next++))));
+            }
+            m.appendReplacement(sb, "<image>");
+        }
+        m.appendTail(sb);
+        if (next < imageFiles.size()) throw new CliException((imageFiles.size() - next) + " --image file(s) left over: with --raw, put one <image> in the prompt per --image");
+        return Prompt.raw(sb.toString().replace("\\n", "\n"), images);
+    }
+
+    private static Map<String, Object> toJson(Mm1.Result r, Mm1 m, double loadMs, SamplingParams s, boolean seeded) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("answer", r.text().strip());
+        o.put("text", r.text());
+        List<Object> ids = new ArrayList<>();
+        for (int id : r.tokens()) ids.add((long) id);
+        o.put("tokens", ids);
+        o.put("stop_reason", r.reason().name().toLowerCase(Locale.ROOT));
+        o.put("images", (long) r.images());
+        o.put("encoded_images", (long) r.encodedImages());
+        o.put("prompt_tokens", (long) r.promptPositions());
+        o.put("generated_tokens", (long) r.tokens().length);
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("load_ms", round(loadMs));
+        t.put("image_encode_ms", round(r.imageNanos() / 1e6));
+        t.put("prompt_ms", round(r.prefillNanos() / 1e6));
+        t.put("generation_ms", round(r.decodeNanos() / 1e6));
+        t.put("prompt_tokens_per_s", round(r.promptTokensPerSecond()));
+        t.put("generation_tokens_per_s", round(r.generationTokensPerSecond()));
+        o.put("timings", t);
+        if (!s.isGreedy() || seeded) o.put("seed", s.seed());
+        o.put("model", m.describe());
+        return o;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+}
