@@ -1,31 +1,77 @@
-// emu.cpp: the launcher and the warp/block machinery of emu.h.
+// emu.cpp: the launcher and the block/warp machinery of emu.h. A block's threads are ucontext fibers run
+// round-robin on the calling thread; a fiber gives up the CPU only at a barrier (so a kernel that relied on
+// implicit warp synchrony instead of shuffles would still be caught: the other lanes have not run yet).
 #include "emu.h"
-#include <barrier>
-#include <thread>
+#include <ucontext.h>
 #include <vector>
 
-thread_local uint3 threadIdx, blockIdx;
+uint3 threadIdx, blockIdx;
 uint3 blockDim, gridDim;
 
 namespace {
-struct Warp {
-    std::barrier<> bar{32};
-    alignas(16) unsigned char slots[32][64];
+constexpr size_t STACK = 128 * 1024;
+
+struct Barrier {
+    int participants = 0, arrived = 0;
+    unsigned generation = 0;
 };
-std::barrier<>* block_bar;
-Warp* warps;
+
+struct Fiber {
+    ucontext_t ctx;
+    std::vector<unsigned char> stack;
+    bool done = false;
+};
+
+ucontext_t scheduler;
+std::vector<Fiber> fibers;
+int current;
+Barrier block_bar;
+std::vector<Barrier> warp_bars;
+std::vector<std::vector<unsigned char>> warp_slots; // per warp: 32 slots of 64 bytes
 std::vector<unsigned char> dyn_smem;
-thread_local bool exited;
+int kernel_index;
+void** kernel_params;
+
+void yield() { swapcontext(&fibers[current].ctx, &scheduler); }
+
+void arrive(Barrier& b) {
+    unsigned gen = b.generation;
+    if (++b.arrived == b.participants) {
+        b.arrived = 0;
+        b.generation++;
+        return;
+    }
+    while (b.generation == gen) yield();
 }
 
-void emu_syncthreads() { block_bar->arrive_and_wait(); }
+void leave(Barrier& b) { // an exited thread no longer takes part; it may complete the others' barrier
+    b.participants--;
+    if (b.arrived > 0 && b.arrived == b.participants) {
+        b.arrived = 0;
+        b.generation++;
+    }
+}
+}
+
+extern "C" void emu_run(int kernel, void** params); // glue.cpp, generated from Kernels
+
+static void fiber_main() {
+    emu_run(kernel_index, kernel_params);
+    leave(warp_bars[threadIdx.x >> 5]);
+    leave(block_bar);
+    fibers[current].done = true;
+    // returning resumes uc_link (the scheduler)
+}
+
+void emu_syncthreads() { arrive(block_bar); }
 
 void emu_warp_exchange(int lane, const void* in, void* all, int bytes) {
-    Warp& w = warps[threadIdx.x >> 5];
-    std::memcpy(w.slots[lane], in, bytes);
-    w.bar.arrive_and_wait();
-    for (int l = 0; l < 32; l++) std::memcpy((unsigned char*)all + l * bytes, w.slots[l], bytes);
-    w.bar.arrive_and_wait();
+    int w = threadIdx.x >> 5;
+    unsigned char* slots = warp_slots[w].data();
+    std::memcpy(slots + lane * 64, in, bytes);
+    arrive(warp_bars[w]);
+    for (int l = 0; l < 32; l++) std::memcpy((unsigned char*)all + l * bytes, slots + l * 64, bytes);
+    arrive(warp_bars[w]);
 }
 
 void* emu_dynamic_smem() { return dyn_smem.data(); }
@@ -68,32 +114,43 @@ void emu_mma16816(float* d, const unsigned* a, const unsigned* b, bool bf) {
     }
 }
 
-extern "C" void emu_run(int kernel, void** params); // glue.cpp, generated from Kernels
-
 // Runs kernel number `kernel` (its index in Kernels.ALL) on a gx*gy*gz grid of blocks of bx threads.
 extern "C" int emu_launch(int kernel, int gx, int gy, int gz, int bx, int shared, void** params) {
+    if (bx % 32 != 0 || bx > 1024) return 1;
+    kernel_index = kernel;
+    kernel_params = params;
     blockDim = {(unsigned)bx, 1, 1};
     gridDim = {(unsigned)gx, (unsigned)gy, (unsigned)gz};
     dyn_smem.assign(shared > 0 ? shared : 16, 0xA5);
+    fibers.resize(bx);
+    for (auto& f : fibers) if (f.stack.size() != STACK) f.stack.resize(STACK);
+    warp_slots.assign(bx / 32, std::vector<unsigned char>(32 * 64));
     for (int z = 0; z < gz; z++)
         for (int y = 0; y < gy; y++)
             for (int x = 0; x < gx; x++) {
-                std::barrier<> bar(bx);
-                std::vector<Warp> ws(bx / 32);
-                block_bar = &bar;
-                warps = ws.data();
-                std::vector<std::thread> threads;
-                threads.reserve(bx);
+                block_bar = Barrier{bx, 0, 0};
+                warp_bars.assign(bx / 32, Barrier{32, 0, 0});
+                blockIdx = {(unsigned)x, (unsigned)y, (unsigned)z};
                 for (int t = 0; t < bx; t++) {
-                    threads.emplace_back([=, &bar, &ws] {
-                        threadIdx = {(unsigned)t, 0, 0};
-                        blockIdx = {(unsigned)x, (unsigned)y, (unsigned)z};
-                        emu_run(kernel, params);
-                        ws[t >> 5].bar.arrive_and_drop();
-                        bar.arrive_and_drop();
-                    });
+                    Fiber& f = fibers[t];
+                    f.done = false;
+                    getcontext(&f.ctx);
+                    f.ctx.uc_stack.ss_sp = f.stack.data();
+                    f.ctx.uc_stack.ss_size = STACK;
+                    f.ctx.uc_link = &scheduler;
+                    makecontext(&f.ctx, fiber_main, 0);
                 }
-                for (auto& th : threads) th.join();
+                int live = bx;
+                while (live > 0) {
+                    live = 0;
+                    for (int t = 0; t < bx; t++) {
+                        if (fibers[t].done) continue;
+                        current = t;
+                        threadIdx = {(unsigned)t, 0, 0};
+                        swapcontext(&scheduler, &fibers[t].ctx);
+                        if (!fibers[t].done) live++;
+                    }
+                }
             }
     return 0;
 }

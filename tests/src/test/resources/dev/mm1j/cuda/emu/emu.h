@@ -1,8 +1,8 @@
 // emu.h: just enough of CUDA C++ to compile mm1j's kernels with g++ and run them on the host (tests only).
-// Each block runs as blockDim.x OS threads; __syncthreads is a barrier of the block, warp shuffles a barrier of
-// 32 threads around a shared slot array; mma.m16n8k16 is computed from the PTX ISA fragment layouts. Threads
-// that return leave every barrier (as exited threads do on the GPU). Blocks run one after another, so
-// function-level static arrays serve as __shared__ memory.
+// Each block runs as blockDim.x cooperative fibers on one OS thread (emu.cpp): __syncthreads is a barrier of the
+// block, warp shuffles a barrier of the warp around a slot array; mma.m16n8k16 is computed from the PTX ISA
+// fragment layouts. Threads that return leave every barrier (as exited threads do on the GPU). Blocks run one
+// after another, so function-level static arrays serve as __shared__ memory.
 #pragma once
 #include <algorithm>
 #include <atomic>
@@ -27,7 +27,7 @@ inline float4 make_float4(float a, float b, float c, float d) { return {a, b, c,
 inline uint4 make_uint4(unsigned a, unsigned b, unsigned c, unsigned d) { return {a, b, c, d}; }
 inline uint2 make_uint2(unsigned a, unsigned b) { return {a, b}; }
 
-extern thread_local uint3 threadIdx, blockIdx;
+extern uint3 threadIdx, blockIdx; // the running fiber's
 extern uint3 blockDim, gridDim;
 
 void emu_syncthreads();
