@@ -10,7 +10,7 @@
 #                                       dispatch tests, and the GPU tests against the reference backend),
 #                                    2. the backend conformance kit (every backend found, cuda included),
 #                                    3. the MM1 parity tests (decoder logits and greedy decoding vs PyTorch,
-#                                       the ViT and connectors vs PyTorch) with cuda as the backend,
+#                                       the ViT and connectors vs PyTorch, the assembled MM1) on cuda,
 #                                    4. mm1j bench vision --backend cuda (ViT-H/14-378, BF16 and F32 weights);
 #                                  JUnit XML reports and logs go to OUT (default $OUT, else ./gpu-check-out).
 #
@@ -118,7 +118,7 @@ do_run() {
   junit kernels-cuda kernels-cuda -- --select-package dev.mm1j.cuda
   junit conformance tests -- --select-class dev.mm1j.tests.kit.AllBackendsConformanceTest
   junit parity model -Dmm1j.test.backend=cuda -- --select-class dev.mm1j.model.text.GoldenTextTest \
-    --select-class dev.mm1j.model.vision.VisionGoldenTest
+    --select-class dev.mm1j.model.vision.VisionGoldenTest --select-class dev.mm1j.model.mm1.Mm1GoldenTest
 
   echo "== bench" | tee "$out/bench.txt"
   (cd "$root" && "$java" "${flags[@]}" -Dmm1j.home="$root" -cp "$cp" dev.mm1j.model.cli.Main bench vision \
