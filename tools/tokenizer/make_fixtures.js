@@ -131,6 +131,15 @@ const configs = [
     },
   },
   { name: 'mm1-demo', base: 'mm1-demo' },
+  {
+    // Without byte fallback, characters missing from the vocabulary become <unk>, runs of them fused into one.
+    name: 'llama2-unk', base: 'llama2',
+    model_overrides: { byte_fallback: false, fuse_unk: true },
+  },
+  {
+    name: 'llama2-unk-nofuse', base: 'llama2',
+    model_overrides: { byte_fallback: false, fuse_unk: false },
+  },
 ];
 
 function writeGz(file, text) {

@@ -20,7 +20,7 @@ import java.util.zip.GZIPInputStream;
 final class Fixtures {
     static final String ROOT = "/dev/mm1j/model/tokenizer/";
     static final List<String> NAMES = List.of("llama3", "llama3-bos", "gpt2-style", "qwen3", "qwen3-misc", "qwen3-misc2",
-        "llama2", "llama2-metaspace", "llama2-metaspace-split", "mm1-demo");
+        "llama2", "llama2-metaspace", "llama2-metaspace-split", "mm1-demo", "llama2-unk", "llama2-unk-nofuse");
 
     private static final Map<String, Map<String, Object>> BASES = new ConcurrentHashMap<>();
     private static final Map<String, Tokenizer> TOKENIZERS = new ConcurrentHashMap<>();
