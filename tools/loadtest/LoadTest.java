@@ -1,7 +1,7 @@
 // Load test for `mm1j serve`: N concurrent streaming chat clients, each request with an image, for S seconds.
 //
 //   JDK 25:  java tools/loadtest/LoadTest.java --base http://127.0.0.1:8080 --clients 32 --seconds 60 \
-//                 --image models/mm1-demo/examples/shapes1.png [--max-tokens 64] [--ignore-eos] [--key KEY]
+//                 --image examples/shapes1.png [--max-tokens 64] [--ignore-eos] [--key KEY]
 //
 // Each client loops: POST /v1/chat/completions with stream: true and include_usage, reads the server-sent
 // events, records the time to the first content delta (TTFT), the time per generated token after the first
@@ -36,7 +36,7 @@ public class LoadTest {
         String base = arg(argv, "base", "http://127.0.0.1:8080");
         int clients = Integer.parseInt(arg(argv, "clients", "32"));
         double seconds = Double.parseDouble(arg(argv, "seconds", "60"));
-        String image = arg(argv, "image", "models/mm1-demo/examples/shapes1.png");
+        String image = arg(argv, "image", "examples/shapes1.png");
         int maxTokens = Integer.parseInt(arg(argv, "max-tokens", "64"));
         boolean ignoreEos = List.of(argv).contains("--ignore-eos");
         String key = arg(argv, "key", System.getenv("MM1J_API_KEY"));

@@ -20,7 +20,7 @@ const opt = (name, fallback) => {
 };
 const base = opt("base", process.env.MM1J_BASE_URL ?? "http://127.0.0.1:8080/v1");
 const key = opt("key", process.env.MM1J_API_KEY ?? "none");
-const image = opt("image", path.join(here, "../../models/mm1-demo/examples/shapes1.png"));
+const image = opt("image", path.join(here, "../../examples/shapes1.png"));
 const question = opt("question", "What colour is the star?");
 const client = new OpenAI({ baseURL: base, apiKey: key, maxRetries: 0, timeout: 120_000 });
 
