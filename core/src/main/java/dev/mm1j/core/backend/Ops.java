@@ -36,14 +36,28 @@ public final class Ops {
 
     // ------------------------------------------------------------------ dispatch
 
-    private Backend pick(Op op, DType dtype, Tensor... operands) {
+    // Fixed arities rather than varargs: a Tensor[] per op call is garbage that C2 does not always remove, and
+    // decode loops must not allocate (the operands are only looked at when falling back).
+    private Backend pick(Op op, DType dtype, Tensor a) {
+        return pick(op, dtype, a, null, null, null);
+    }
+
+    private Backend pick(Op op, DType dtype, Tensor a, Tensor b) {
+        return pick(op, dtype, a, b, null, null);
+    }
+
+    private Backend pick(Op op, DType dtype, Tensor a, Tensor b, Tensor c) {
+        return pick(op, dtype, a, b, c, null);
+    }
+
+    private Backend pick(Op op, DType dtype, Tensor a, Tensor b, Tensor c, Tensor d) {
         if (backend.supportsOp(op, dtype)) return backend;
-        if (fallback != null && fallback.supportsOp(op, dtype)) {
-            boolean host = true;
-            for (Tensor t : operands) host &= t == null || t.isHost();
-            if (host) return fallback;
-        }
+        if (fallback != null && fallback.supportsOp(op, dtype) && host(a) && host(b) && host(c) && host(d)) return fallback;
         throw new UnsupportedOpException("[" + op.name().toLowerCase() + "] " + backend.name() + " has no implementation for " + dtype);
+    }
+
+    private static boolean host(Tensor t) {
+        return t == null || t.isHost();
     }
 
     // ------------------------------------------------------------------ ops
@@ -299,10 +313,16 @@ public final class Ops {
         if (!out.isContiguous()) throw new ShapeException("[" + op + "] out=" + out + " must be contiguous");
     }
 
-    private static void vectorOf(String op, String what, Tensor v, long n, Tensor... context) {
+    private static void vectorOf(String op, String what, Tensor v, long n, Tensor c0, Tensor c1) {
+        vectorOf(op, what, v, n, c0, c1, null);
+    }
+
+    /** v is null or F32 [n]; c0..c2 (c2 nullable) only name the operands in the error (no varargs array per call). */
+    private static void vectorOf(String op, String what, Tensor v, long n, Tensor c0, Tensor c1, Tensor c2) {
         if (v == null) return;
         if (v.dtype() != DType.F32 || v.rank() != 1 || v.dim(0) != n) {
-            throw new ShapeException("[" + op + "] " + what + "=" + v + ": expected F32[" + n + "] for " + Arrays.toString(context));
+            String ctx = c2 == null ? Arrays.toString(new Tensor[] {c0, c1}) : Arrays.toString(new Tensor[] {c0, c1, c2});
+            throw new ShapeException("[" + op + "] " + what + "=" + v + ": expected F32[" + n + "] for " + ctx);
         }
     }
 
