@@ -5,7 +5,7 @@
 //
 // Each client loops: POST /v1/chat/completions with stream: true and include_usage, reads the server-sent
 // events, records the time to the first content delta (TTFT), the time per generated token after the first
-// ((last - first) / (completion_tokens - 1)), and the usage. Prints requests/s, aggregate generated tokens/s,
+// ((finish chunk - first content) / (completion_tokens - 1)), and the usage. Prints requests/s, aggregate generated tokens/s,
 // TTFT and per-token latency percentiles, errors (any non-200, error event, missing [DONE] or usage), and the
 // server's /health afterwards. No dependencies beyond the JDK (single-file source launch).
 import java.net.URI;
@@ -46,6 +46,7 @@ public class LoadTest {
         ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
         AtomicLong tokens = new AtomicLong();
+        long[] engine0 = engineMillis(http, base);
         long start = System.nanoTime();
         long end = start + (long) (seconds * 1e9);
         List<Thread> threads = new ArrayList<>();
@@ -72,7 +73,7 @@ public class LoadTest {
         List<Double> ttft = new ArrayList<>(), perTok = new ArrayList<>();
         for (Sample s : samples) {
             ttft.add(s.ttftMs);
-            if (s.tokens > 1) perTok.add(s.perTokenMs);
+            if (s.perTokenMs >= 0) perTok.add(s.perTokenMs);
         }
         Collections.sort(ttft);
         Collections.sort(perTok);
@@ -82,6 +83,9 @@ public class LoadTest {
             samples.isEmpty() ? 0.0 : (double) tokens.get() / samples.size());
         System.out.printf(Locale.ROOT, "TTFT       p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", pct(ttft, 50), pct(ttft, 99), pct(ttft, 100));
         System.out.printf(Locale.ROOT, "per token  p50 %.2f ms, p99 %.2f ms (after the first token)%n", pct(perTok, 50), pct(perTok, 99));
+        long[] engine1 = engineMillis(http, base);
+        System.out.printf(Locale.ROOT, "engine     busy %.0f%% of the wall time (decode steps %.0f%%, prompts and images %.0f%%)%n",
+            (engine1[0] - engine0[0] + engine1[1] - engine0[1]) / wall / 10, (engine1[0] - engine0[0]) / wall / 10, (engine1[1] - engine0[1]) / wall / 10);
         errors.stream().distinct().limit(5).forEach(e -> System.out.println("error: " + e));
         HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(base + "/health")).GET().build(), HttpResponse.BodyHandlers.ofString());
         System.out.println("health     " + health.body());
@@ -99,7 +103,7 @@ public class LoadTest {
             errors.add("HTTP " + r.statusCode() + ": " + String.join("", r.body().toList()));
             return;
         }
-        long[] first = {-1}, last = {-1};
+        long[] first = {-1}, finish = {-1};
         int[] usage = {-1};
         boolean[] done = {false};
         String[] error = {null};
@@ -111,9 +115,9 @@ public class LoadTest {
             } else if (d.startsWith("{\"error\"")) {
                 error[0] = d;
             } else if (d.contains("\"delta\":{\"content\":")) {
-                long now = System.nanoTime();
-                if (first[0] < 0) first[0] = now;
-                last[0] = now;
+                if (first[0] < 0) first[0] = System.nanoTime();
+            } else if (d.contains("\"finish_reason\":\"")) {
+                finish[0] = System.nanoTime();
             } else if (d.contains("\"usage\":{")) {
                 Matcher m = COMPLETION_TOKENS.matcher(d);
                 if (m.find()) usage[0] = Integer.parseInt(m.group(1));
@@ -125,8 +129,20 @@ public class LoadTest {
         }
         tokens.addAndGet(usage[0]);
         double ttft = first[0] < 0 ? (System.nanoTime() - t0) / 1e6 : (first[0] - t0) / 1e6;
-        double per = usage[0] > 1 && first[0] >= 0 ? (last[0] - first[0]) / 1e6 / (usage[0] - 1) : 0;
+        double per = usage[0] > 1 && first[0] >= 0 && finish[0] > first[0] ? (finish[0] - first[0]) / 1e6 / (usage[0] - 1) : -1;
         samples.add(new Sample(ttft, per, usage[0]));
+    }
+
+    /** The server's engine_decode_ms and engine_prefill_ms from /health. */
+    static long[] engineMillis(HttpClient http, String base) throws Exception {
+        String h = http.send(HttpRequest.newBuilder(URI.create(base + "/health")).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+        long[] out = new long[2];
+        String[] keys = {"engine_decode_ms", "engine_prefill_ms"};
+        for (int i = 0; i < 2; i++) {
+            Matcher m = Pattern.compile("\"" + keys[i] + "\":(\\d+)").matcher(h);
+            if (m.find()) out[i] = Long.parseLong(m.group(1));
+        }
+        return out;
     }
 
     static double pct(List<Double> sorted, double p) {

@@ -46,6 +46,8 @@ final class ServeCommand implements Command, Main.SwitchAware {
             + "  --prefill-chunk N   prompt positions processed between two decode steps (default " + ServerConfig.DEFAULT_PREFILL_CHUNK + ")\n"
             + "  --allow-local-files accept file:// image URLs (read from this machine's disk)\n"
             + "  --shutdown-grace S  seconds running answers may take to finish at shutdown (default " + ServerConfig.DEFAULT_SHUTDOWN_GRACE.toSeconds() + ")\n"
+            + "  --warmup SECONDS    run the model on a dummy prompt this long before listening, so that the first\n"
+            + "                      clients do not wait for the JIT (default " + ServerConfig.DEFAULT_WARMUP.toSeconds() + "; 0 = off)\n"
             + "  --template NAME     chat format: llama3, chatml, mistral, mm1, raw (default: from the checkpoint)\n"
             + ModelOptions.HELP
             + "  --kv-type T         KV-cache storage: f32, f16, bf16 or auto (f16 when the backend computes on it)\n";
@@ -75,10 +77,11 @@ final class ServeCommand implements Command, Main.SwitchAware {
         int prefillChunk = a.getInt("prefill-chunk", ServerConfig.DEFAULT_PREFILL_CHUNK);
         boolean localFiles = a.flag("allow-local-files");
         double grace = a.getDouble("shutdown-grace", ServerConfig.DEFAULT_SHUTDOWN_GRACE.toSeconds());
+        double warmup = a.getDouble("warmup", ServerConfig.DEFAULT_WARMUP.toSeconds());
         String template = a.get("template", null);
         a.checkUnknown();
         if (!a.positional().isEmpty()) throw new CliException("unexpected argument '" + a.positional().getFirst() + "'");
-        if (!(timeout > 0) || !(grace >= 0)) throw new CliException("--timeout must be > 0 and --shutdown-grace >= 0");
+        if (!(timeout > 0) || !(grace >= 0) || !(warmup >= 0)) throw new CliException("--timeout must be > 0, --shutdown-grace and --warmup >= 0");
         ChatTemplate t = template == null ? null : ChatTemplate.byName(template);
         String name = alias != null ? alias : mo.model.toAbsolutePath().normalize().getFileName().toString();
 
@@ -94,7 +97,8 @@ final class ServeCommand implements Command, Main.SwitchAware {
         try (backend; model) {
             int context = ctx > 0 ? ctx : Math.min(model.defaultContext(), 4096);
             ServerConfig config = new ServerConfig(host, port, key, name, context, parallel, queue, maxBody, maxImages, maxPixels,
-                Duration.ofMillis((long) (timeout * 1000)), prefillChunk, localFiles, Duration.ofMillis((long) (grace * 1000)));
+                Duration.ofMillis((long) (timeout * 1000)), prefillChunk, localFiles, Duration.ofMillis((long) (grace * 1000)),
+                Duration.ofMillis((long) (warmup * 1000)));
             OpenAiServer server = OpenAiServer.start(model, config, line -> err.println("mm1j serve: " + line));
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

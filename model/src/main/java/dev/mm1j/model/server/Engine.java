@@ -58,6 +58,8 @@ final class Engine implements AutoCloseable {
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong tokensGenerated = new AtomicLong();
     private final AtomicLong decodeSteps = new AtomicLong();
+    private final AtomicLong decodeNanos = new AtomicLong();
+    private final AtomicLong prefillNanos = new AtomicLong();
 
     private final Thread thread;
     private volatile boolean accepting = true;
@@ -85,6 +87,7 @@ final class Engine implements AutoCloseable {
         this.stepCaches = new KvCache[n];
         this.stepTokens = new int[n];
         this.stepSeqs = new Sequence[n];
+        if (!config.warmup().isZero()) warmup(config.warmup());
         this.thread = Thread.ofPlatform().name("mm1j-engine").daemon(true).unstarted(this::loop);
         thread.start();
     }
@@ -142,6 +145,15 @@ final class Engine implements AutoCloseable {
         return decodeSteps.get();
     }
 
+    /** Time the engine spent in decode steps (sampling included) and in prompt work (images, prefill chunks). */
+    long decodeNanos() {
+        return decodeNanos.get();
+    }
+
+    long prefillNanos() {
+        return prefillNanos.get();
+    }
+
     boolean accepting() {
         return accepting;
     }
@@ -175,6 +187,56 @@ final class Engine implements AutoCloseable {
     }
 
     // ================================================================== the engine thread
+
+    /**
+     * Runs the model on a dummy prompt (with a blank image when the model takes images) for about {@code budget},
+     * before the first client: prefills, then batched decode steps over several caches, so that the JIT has
+     * compiled the kernels (the Vector API is slow and allocates until it has) and the first requests are served
+     * at full speed.
+     */
+    private void warmup(Duration budget) {
+        long t0 = System.nanoTime(), end = t0 + budget.toNanos();
+        int[] ids = model.tokenizer().encode("Question: What is in the picture? Answer:", true);
+        var pre = model.preprocessor(1);
+        int images = pre == null ? 0 : 1;
+        if (images == 1) {
+            int[] withImage = new int[ids.length + 1];
+            withImage[0] = model.imageTokenId();
+            System.arraycopy(ids, 0, withImage, 1, ids.length);
+            ids = withImage;
+        }
+        int seqs = Math.min(caches.length, 4), rounds = 0;
+        int steps = Math.min(16, config.context() - ids.length - images * model.positionsPerImage());
+        if (steps < 1) return; // a context too short for the dummy prompt
+        try {
+            do {
+                for (int i = 0; i < seqs; i++) {
+                    caches[i].reset();
+                    java.util.List<dev.mm1j.core.Tensor> px = images == 0 ? java.util.List.of()
+                        : java.util.List.of(dev.mm1j.core.Tensor.allocateHost(dev.mm1j.core.DType.F32, pre.imagesPerInput(), 3, pre.imageSize(), pre.imageSize()));
+                    try (ServedModel.PrefillJob job = model.prefill(caches[i], ids, px)) {
+                        while (!job.done()) job.step(config.prefillChunk());
+                    } finally {
+                        for (var t : px) t.close();
+                    }
+                    stepCaches[i] = caches[i];
+                    stepTokens[i] = ids[ids.length - 1];
+                }
+                for (int k = 0; k < steps; k++) {
+                    batch.step(stepCaches, stepTokens, seqs);
+                    batch.copyLogitsToHost(seqs);
+                }
+                rounds++;
+            } while (System.nanoTime() < end && rounds < 50);
+        } finally {
+            for (int i = 0; i < caches.length; i++) {
+                caches[i].reset();
+                stepCaches[i] = null;
+            }
+        }
+        log.accept(String.format(java.util.Locale.ROOT, "warmed up in %.1f s (%d rounds of %d prompts and %d batched steps)",
+            (System.nanoTime() - t0) / 1e9, rounds, seqs, steps));
+    }
 
     private void loop() {
         while (true) {
@@ -272,6 +334,7 @@ final class Engine implements AutoCloseable {
     private boolean prefillStep() {
         int budget = config.prefillChunk();
         boolean worked = false;
+        long t0 = System.nanoTime();
         while (budget > 0 && !prefilling.isEmpty()) {
             Sequence s = prefilling.peek();
             worked = true;
@@ -292,6 +355,7 @@ final class Engine implements AutoCloseable {
                 fail(s, asApiError(e));
             }
         }
+        if (worked) prefillNanos.addAndGet(System.nanoTime() - t0);
         return worked;
     }
 
@@ -299,6 +363,7 @@ final class Engine implements AutoCloseable {
     private boolean decodeStep() {
         int n = decoding.size();
         if (n == 0) return false;
+        long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
             Sequence s = decoding.get(i);
             stepSeqs[i] = s;
@@ -318,6 +383,7 @@ final class Engine implements AutoCloseable {
             if (s.accept(id)) decoding.add(s);
             else finished(s);
         }
+        decodeNanos.addAndGet(System.nanoTime() - t0);
         return true;
     }
 

@@ -21,10 +21,11 @@ import java.time.Duration;
  * @param prefillChunk      prompt positions processed between two decode steps (images count their positions)
  * @param allowLocalFiles   whether {@code file://} image URLs are read from this machine's disk
  * @param shutdownGrace     how long in-flight streams may finish at shutdown before they are cancelled
+ * @param warmup            how long to run the model on a dummy prompt before listening (0: not at all)
  */
 public record ServerConfig(String host, int port, String apiKey, String modelName, int context, int parallel, int queue,
                            long maxBodyBytes, int maxImages, long maxImagePixels, Duration timeout, int prefillChunk,
-                           boolean allowLocalFiles, Duration shutdownGrace) {
+                           boolean allowLocalFiles, Duration shutdownGrace, Duration warmup) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
@@ -36,6 +37,7 @@ public record ServerConfig(String host, int port, String apiKey, String modelNam
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
     public static final int DEFAULT_PREFILL_CHUNK = 256;
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_WARMUP = Duration.ofSeconds(3);
 
     public ServerConfig {
         if (host == null || host.isBlank()) throw new Mm1jException("serve: the host must not be empty");
@@ -51,37 +53,44 @@ public record ServerConfig(String host, int port, String apiKey, String modelNam
         if (timeout == null || timeout.isNegative() || timeout.isZero()) throw new Mm1jException("serve: --timeout must be positive");
         if (prefillChunk < 1) throw bad("prefill-chunk", prefillChunk, "must be >= 1");
         if (shutdownGrace == null || shutdownGrace.isNegative()) throw new Mm1jException("serve: --shutdown-grace must be >= 0");
+        if (warmup == null || warmup.isNegative()) throw new Mm1jException("serve: --warmup must be >= 0");
     }
 
     /** The defaults for a model called {@code modelName} with a context of {@code context} positions. */
     public static ServerConfig defaults(String modelName, int context) {
         return new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, null, modelName, context, DEFAULT_PARALLEL, DEFAULT_QUEUE, DEFAULT_MAX_BODY,
-            DEFAULT_MAX_IMAGES, DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_TIMEOUT, DEFAULT_PREFILL_CHUNK, false, DEFAULT_SHUTDOWN_GRACE);
+            DEFAULT_MAX_IMAGES, DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_TIMEOUT, DEFAULT_PREFILL_CHUNK, false, DEFAULT_SHUTDOWN_GRACE,
+            DEFAULT_WARMUP);
     }
 
     public ServerConfig withPort(int p) {
         return new ServerConfig(host, p, apiKey, modelName, context, parallel, queue, maxBodyBytes, maxImages, maxImagePixels, timeout,
-            prefillChunk, allowLocalFiles, shutdownGrace);
+            prefillChunk, allowLocalFiles, shutdownGrace, warmup);
     }
 
     public ServerConfig withApiKey(String key) {
         return new ServerConfig(host, port, key, modelName, context, parallel, queue, maxBodyBytes, maxImages, maxImagePixels, timeout,
-            prefillChunk, allowLocalFiles, shutdownGrace);
+            prefillChunk, allowLocalFiles, shutdownGrace, warmup);
     }
 
     public ServerConfig withLimits(int parallel, int queue, long maxBodyBytes, int maxImages, long maxImagePixels, Duration timeout) {
         return new ServerConfig(host, port, apiKey, modelName, context, parallel, queue, maxBodyBytes, maxImages, maxImagePixels, timeout,
-            prefillChunk, allowLocalFiles, shutdownGrace);
+            prefillChunk, allowLocalFiles, shutdownGrace, warmup);
     }
 
     public ServerConfig withContext(int ctx) {
         return new ServerConfig(host, port, apiKey, modelName, ctx, parallel, queue, maxBodyBytes, maxImages, maxImagePixels, timeout,
-            prefillChunk, allowLocalFiles, shutdownGrace);
+            prefillChunk, allowLocalFiles, shutdownGrace, warmup);
     }
 
     public ServerConfig withLocalFiles(boolean allow) {
         return new ServerConfig(host, port, apiKey, modelName, context, parallel, queue, maxBodyBytes, maxImages, maxImagePixels, timeout,
-            prefillChunk, allow, shutdownGrace);
+            prefillChunk, allow, shutdownGrace, warmup);
+    }
+
+    public ServerConfig withWarmup(Duration w) {
+        return new ServerConfig(host, port, apiKey, modelName, context, parallel, queue, maxBodyBytes, maxImages, maxImagePixels, timeout,
+            prefillChunk, allowLocalFiles, shutdownGrace, w);
     }
 
     private static Mm1jException bad(String name, long v, String why) {

@@ -51,7 +51,7 @@ final class ServerHarness implements AutoCloseable {
     }
 
     static ServerConfig config() throws IOException {
-        return ServerConfig.defaults("mm1-demo", Model.get().defaultContext()).withPort(0);
+        return ServerConfig.defaults("mm1-demo", Model.get().defaultContext()).withPort(0).withWarmup(java.time.Duration.ZERO);
     }
 
     static ServerHarness start(ServerConfig c) throws IOException {
