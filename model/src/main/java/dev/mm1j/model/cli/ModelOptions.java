@@ -40,7 +40,12 @@ final class ModelOptions {
     }
 
     static ModelOptions read(Args a, int defaultCtx, String defaultKv) {
-        Path model = Path.of(a.require("model"));
+        return read(a, defaultCtx, defaultKv, true);
+    }
+
+    /** As above; without {@code requireModel} a missing --model leaves {@link #model} null (e.g. bench --preset). */
+    static ModelOptions read(Args a, int defaultCtx, String defaultKv, boolean requireModel) {
+        Path model = requireModel || a.has("model") ? Path.of(a.require("model")) : null;
         String backend = a.get("backend", "auto");
         int threads = a.has("t") ? a.getInt("t", 0) : a.getInt("threads", 0);
         if (threads < 0) throw new CliException("--threads must be >= 0 (0 = all cores), got " + threads);

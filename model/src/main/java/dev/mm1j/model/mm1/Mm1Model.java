@@ -84,9 +84,22 @@ public final class Mm1Model implements AutoCloseable {
         }
     }
 
-    /** A model over weights held elsewhere whose resources it closes with itself (e.g. generated random weights). */
-    static Mm1Model owning(Mm1Model m, AutoCloseable... resources) {
-        return new Mm1Model(m.config, m.ops, m.vision, m.connector, m.text, resources);
+    /**
+     * A model with seeded random weights generated in memory ({@link RandomMm1Weights}: matmul weights in
+     * {@code dtype}, e.g. Q8_0, written directly in that type), for benchmarks of the presets. Fails before allocating
+     * when they would take more than {@code maxBytes}.
+     */
+    public static Mm1Model random(Mm1Config config, DType dtype, long seed, Ops ops, long maxBytes) {
+        RandomMm1Weights src = new RandomMm1Weights(config, dtype, seed, maxBytes);
+        Weights w = new Weights(src);
+        try {
+            Mm1Model m = load(config, w, ops);
+            return new Mm1Model(config, ops, m.vision, m.connector, m.text, w, src);
+        } catch (RuntimeException | Error e) {
+            w.close();
+            src.close();
+            throw e;
+        }
     }
 
     public Mm1Config config() {

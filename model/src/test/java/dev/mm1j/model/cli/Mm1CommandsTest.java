@@ -139,4 +139,21 @@ class Mm1CommandsTest {
             assertEquals(3 * 9 + m.promptIds(p).length - 3, r.promptPositions(), "each <image> becomes tokens_per_image positions");
         }
     }
+
+    @Test
+    void benchRunsTheWholePathOnACheckpoint() {
+        Result r = run("bench", "--model", DENSE, "--images", "2", "-p", "5", "-n", "3", "-r", "1", "--backend", "reference");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("image 42px x2") && r.out().contains("pp5+8 image") && r.out().contains("tg3") && r.out().contains("GB/s"), r.out());
+    }
+
+    @Test
+    void benchPresetErrorsAreOneLine() {
+        oneLine(run("bench", "--preset", "mm1-3b"), 2, "--preset needs --random-weights");
+        oneLine(run("bench", "--preset", "mm1-9b", "--random-weights"), 1, "unknown preset 'mm1-9b'");
+        oneLine(run("bench", "--preset", "mm1-3b", "--random-weights", "--experts", "8"), 1, "is dense");
+        // 64 experts of FFN 8192 in F32 (about 250 GB): refused before anything is allocated, with the way out
+        oneLine(run("bench", "--preset", "mm1-3b-moe", "--random-weights", "--weights", "f32"), 1, "--experts 8");
+        oneLine(run("bench", "--preset", "mm1-3b", "--random-weights", "--model", DENSE), 2, "not both");
+    }
 }
