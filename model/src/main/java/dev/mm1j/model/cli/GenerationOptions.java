@@ -88,12 +88,12 @@ final class GenerationOptions {
         return ids.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    /** The tokenizer of the checkpoint (tokenizer.json in the folder, or beside the GGUF file). */
+    /** The tokenizer of the checkpoint (tokenizer.json in the folder or beside the GGUF file, else the GGUF vocabulary). */
     static Tokenizer tokenizer(TextCheckpoint ckpt) throws java.io.IOException {
         java.nio.file.Path f = ckpt.folder().resolve("tokenizer.json");
         if (!java.nio.file.Files.isRegularFile(f)) {
-            throw new Mm1jException("no tokenizer.json in " + ckpt.folder() + (ckpt.isGguf() ? " (GGUF vocabularies are not read yet: put the model's tokenizer.json beside the file)" : "")
-                + "; or give the prompt as ids with --tokens");
+            if (ckpt.isGguf()) return Tokenizer.load(ckpt.path());
+            throw new Mm1jException("no tokenizer.json in " + ckpt.folder() + "; or give the prompt as ids with --tokens");
         }
         return Tokenizer.load(f);
     }
