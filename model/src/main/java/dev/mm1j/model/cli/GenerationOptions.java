@@ -10,7 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-/** Sampling, stopping and chat-format options shared by {@code generate} and {@code chat}. */
+/** Sampling, stopping and chat-format options shared by {@code generate}, {@code chat} and {@code run}. */
 final class GenerationOptions {
     static final String HELP = """
           -n N, --max-tokens N  most tokens to generate (default %d)
@@ -45,12 +45,17 @@ final class GenerationOptions {
     }
 
     static GenerationOptions read(Args a, int defaultMax) {
+        return read(a, defaultMax, 0.8);
+    }
+
+    /** As above with another default temperature ({@code mm1j run}: 0, greedy). */
+    static GenerationOptions read(Args a, int defaultMax, double defaultTemp) {
         int max = a.has("n") ? a.getInt("n", defaultMax) : a.getInt("max-tokens", defaultMax);
         if (max < 1) throw new CliException("--max-tokens must be at least 1, got " + max);
         long seed = a.has("seed") ? a.getLong("seed", 0) : System.nanoTime() & 0xffffffffL;
         SamplingParams s;
         try {
-            s = new SamplingParams((float) a.getDouble("temp", 0.8), a.getInt("top-k", 40), (float) a.getDouble("top-p", 0.95),
+            s = new SamplingParams((float) a.getDouble("temp", defaultTemp), a.getInt("top-k", 40), (float) a.getDouble("top-p", 0.95),
                 (float) a.getDouble("min-p", 0.05), (float) a.getDouble("repeat-penalty", 1.0), (float) a.getDouble("presence-penalty", 0),
                 (float) a.getDouble("frequency-penalty", 0), a.getInt("repeat-last-n", 64), seed);
         } catch (Mm1jException e) {

@@ -60,26 +60,22 @@ final class RunCommand implements Command, Main.SwitchAware {
               --shot "IMG[,IMG]|QUESTION|ANSWER"  a solved example before the question (few-shot; repeatable)
               --raw             use the prompt text as is, without the chat format: each <image> takes the next
                                 --image file, each <image:FILE> its file (interleave images and text freely)
-              --system TEXT     system message (chat formats that have one)
-              -n N, --max-tokens N  most tokens to generate (default 256)
-              --temp T          temperature (default 0: greedy, the demo model's exact answers)
-              --top-k K         keep the K most likely tokens (default 40; 0 = off)
-              --top-p P         nucleus sampling (default 0.95; 1 = off)
-              --min-p P         drop tokens below P × the best one's probability (default 0.05; 0 = off)
-              --repeat-penalty R  penalise repeated tokens of the last --repeat-last-n (default 1 = off)
-              --repeat-last-n N   penalty window (default 64; -1 = everything, 0 = off)
-              --seed S          random seed for sampling (default: random, printed with the summary)
-              --stop TEXT       stop before this text (repeatable)
-              --template NAME   chat format: mm1, llama3, chatml, mistral, raw (default: from the checkpoint)
+              --template NAME   chat format (default: from the checkpoint; the demo model's is mm1)
+            """ + GenerationOptions.HELP.formatted(256)
+                .replace("temperature (default 0.8; 0 = greedy)", "temperature (default 0: greedy, the demo model's exact answers)")
+                .replaceAll("  --template NAME[^\n]*\n", "") + """
               --max-pixels N    refuse images whose header declares more pixels (default %d)
               --kv-type T       KV-cache storage: f32, f16, bf16 or auto (default: f32 up to 256 MiB, else f16)
               --ctx N, -c N     context length (default: the model's max_position_embeddings, at most 4096)
-            """.formatted(ImageDecoder.DEFAULT_MAX_PIXELS) + ModelOptions.HELP.replace("checkpoint folder (config.json + safetensors) or .gguf file\n", "").replaceFirst("  --model PATH[^\n]*\n", "");
+            """.formatted(ImageDecoder.DEFAULT_MAX_PIXELS) + ModelOptions.HELP.replaceFirst("  --model PATH[^\n]*\n", "");
     }
 
     @Override
     public Set<String> switches() {
-        return Set.of("json", "raw");
+        Set<String> s = new java.util.HashSet<>(GenerationOptions.switches());
+        s.add("json");
+        s.add("raw");
+        return s;
     }
 
     @Override
@@ -87,23 +83,14 @@ final class RunCommand implements Command, Main.SwitchAware {
         boolean json = args.flag("json"), raw = args.flag("raw");
         List<String> imageFiles = args.all("image");
         List<String> shots = args.all("shot");
-        String system = args.get("system", null);
-        int maxTokens = args.has("n") ? args.getInt("n", 256) : args.getInt("max-tokens", 256);
+        GenerationOptions go = GenerationOptions.read(args, 256, 0);
+        String system = go.system;
+        SamplingParams sampling = go.sampling;
         boolean seeded = args.has("seed");
-        long seed = seeded ? args.getLong("seed", 0) : System.nanoTime() & 0xffffffffL;
-        SamplingParams sampling;
-        try {
-            sampling = new SamplingParams((float) args.getDouble("temp", 0), args.getInt("top-k", 40), (float) args.getDouble("top-p", 0.95),
-                (float) args.getDouble("min-p", 0.05), (float) args.getDouble("repeat-penalty", 1), 0f, 0f, args.getInt("repeat-last-n", 64), seed);
-        } catch (Mm1jException e) {
-            throw new CliException(e.getMessage());
-        }
-        List<String> stops = args.all("stop");
+        List<String> stops = go.stops;
         Mm1Options o = options(args);
         Path model = args.has("model") ? Path.of(args.get("model", null)) : null;
         args.checkUnknown();
-        if (maxTokens < 1) throw new CliException("--max-tokens must be at least 1, got " + maxTokens);
-        for (String s : stops) if (s.isEmpty()) throw new CliException("--stop must not be empty");
         if (args.positional().isEmpty()) throw new CliException("missing the question, e.g. mm1j run --image examples/shapes1.png \"What colour is the star?\"");
         String question = String.join(" ", args.positional());
         if (raw && (!shots.isEmpty() || system != null)) throw new CliException("--raw takes the whole prompt as text: no --shot or --system");
@@ -116,7 +103,7 @@ final class RunCommand implements Command, Main.SwitchAware {
             double loadMs = (System.nanoTime() - t0) / 1e6;
             if (Progress.enabled() && !json) err.print(" ".repeat(Math.min(120, 28 + model.toString().length())) + "\r");
             boolean[] started = {false};
-            Mm1.Result r = m.generate(prompt, sampling, maxTokens, stops, json ? null : piece -> {
+            Mm1.Result r = m.generate(prompt, sampling, go.maxTokens, stops, go.ignoreEos, json ? null : piece -> {
                 if (!started[0]) piece = piece.stripLeading(); // answers start with a space (" red")
                 started[0] |= !piece.isEmpty();
                 out.print(piece);
@@ -126,7 +113,7 @@ final class RunCommand implements Command, Main.SwitchAware {
                 out.println(Json.write(toJson(r, m, loadMs, sampling, seeded)));
             } else {
                 out.println();
-                err.println("mm1j run: " + r.summary() + (sampling.isGreedy() ? "" : "; seed " + seed)
+                err.println("mm1j run: " + r.summary() + (sampling.isGreedy() ? "" : "; seed " + sampling.seed())
                     + String.format(Locale.ROOT, "; loaded in %.0f ms", loadMs));
             }
         }

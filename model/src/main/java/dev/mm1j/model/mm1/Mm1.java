@@ -207,7 +207,13 @@ public final class Mm1 implements AutoCloseable {
      * Answers {@code prompt} with at most {@code maxTokens} new tokens, stopping early at an end-of-sequence token or
      * before any of {@code stopStrings}. {@code onText} (nullable) receives the text as it becomes visible.
      */
-    public synchronized Result generate(Prompt prompt, SamplingParams sampling, int maxTokens, List<String> stopStrings, Consumer<String> onText) {
+    public Result generate(Prompt prompt, SamplingParams sampling, int maxTokens, List<String> stopStrings, Consumer<String> onText) {
+        return generate(prompt, sampling, maxTokens, stopStrings, false, onText);
+    }
+
+    /** As above; with {@code ignoreEos} generation goes on past end-of-sequence tokens (up to {@code maxTokens}). */
+    public synchronized Result generate(Prompt prompt, SamplingParams sampling, int maxTokens, List<String> stopStrings, boolean ignoreEos,
+                                        Consumer<String> onText) {
         if (closed) throw new Mm1jException("the model was closed");
         int[] ids = promptIds(prompt);
         int n = prompt.images().size();
@@ -248,7 +254,7 @@ public final class Mm1 implements AutoCloseable {
                     return dec.flush();
                 }
             };
-            GenerationParams params = new GenerationParams(maxTokens, sampling, stopTokens, stopStrings);
+            GenerationParams params = new GenerationParams(maxTokens, sampling, ignoreEos ? new int[0] : stopTokens, stopStrings);
             Tensor img = embeds;
             int[] seq = expanded;
             Generator.PromptFeeder feeder = mm1 == null
