@@ -84,6 +84,20 @@ class TokenizerFixturesTest {
         report(name, "stream", checks, bad);
     }
 
+    /** Byte-level tokenizers without a normalizer or prefix space give the text back exactly. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"llama3", "mm1-demo"})
+    void roundTripsExactly(String name) {
+        Fixtures.Fixture f = Fixtures.load(name);
+        Tokenizer tok = Fixtures.tokenizer(f);
+        List<String> bad = new ArrayList<>();
+        for (Fixtures.Case c : f.cases()) {
+            String back = tok.decode(tok.encode(c.text(), false), false);
+            if (!back.equals(c.text())) bad.add("round trip of " + quoted(c.text()) + " gave " + quoted(back));
+        }
+        report(name, "trip", f.cases().size(), bad);
+    }
+
     private static void check(List<String> bad, int[] ids, String want, String got, String what) {
         if (!want.equals(got)) bad.add(what + "decode " + Arrays.toString(ids) + ": want " + quoted(want) + " got " + quoted(got));
     }
