@@ -301,6 +301,23 @@ class OpenAiServerTest {
     }
 
     @Test
+    void requestsPastTheTimeoutEndWithAnError() throws Exception {
+        ServerConfig c = ServerHarness.config().withContext(4096).withLimits(2, 4, 1 << 20, 8, 1 << 20, Duration.ofMillis(400));
+        try (ServerHarness h = ServerHarness.start(c)) {
+            String longAnswer = chat("Describe the image.", "\"ignore_eos\":true,\"temperature\":0");
+            ServerHarness.Reply r = h.post("/v1/chat/completions", longAnswer);
+            assertEquals(504, r.status(), r.body());
+            assertEquals("timeout_error", r.error().get("type"));
+            List<String> events = h.stream("/v1/chat/completions", longAnswer.replace("}]", "}],\"stream\":true"));
+            assertEquals("[DONE]", events.getLast());
+            assertTrue(events.get(events.size() - 2).contains("\"timeout_error\""), events.get(events.size() - 2));
+            Map<String, Object> health = h.health();
+            assertEquals(0L, health.get("slots_busy"));
+            assertEquals(2L, health.get("requests_failed"), health.toString());
+        }
+    }
+
+    @Test
     void shutdownLetsRunningAnswersFinishAndRefusesNewOnes() throws Exception {
         ServerHarness h = ServerHarness.start(ServerHarness.config());
         CompletableFuture<HttpResponse<String>> running = h.client.sendAsync(h.request("/v1/completions").POST(HttpRequest.BodyPublishers.ofString(
