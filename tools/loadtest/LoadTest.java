@@ -84,7 +84,7 @@ public class LoadTest {
         System.out.printf(Locale.ROOT, "TTFT       p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", pct(ttft, 50), pct(ttft, 99), pct(ttft, 100));
         System.out.printf(Locale.ROOT, "per token  p50 %.2f ms, p99 %.2f ms (after the first token)%n", pct(perTok, 50), pct(perTok, 99));
         long[] engine1 = engineMillis(http, base);
-        System.out.printf(Locale.ROOT, "engine     busy %.0f%% of the wall time (decode steps %.0f%%, prompts and images %.0f%%)%n",
+        System.out.printf(Locale.ROOT, "engine     busy %.0f%% of the wall time (forward steps %.0f%%, image encoding %.0f%%)%n",
             (engine1[0] - engine0[0] + engine1[1] - engine0[1]) / wall / 10, (engine1[0] - engine0[0]) / wall / 10, (engine1[1] - engine0[1]) / wall / 10);
         errors.stream().distinct().limit(5).forEach(e -> System.out.println("error: " + e));
         HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(base + "/health")).GET().build(), HttpResponse.BodyHandlers.ofString());
@@ -133,11 +133,11 @@ public class LoadTest {
         samples.add(new Sample(ttft, per, usage[0]));
     }
 
-    /** The server's engine_decode_ms and engine_prefill_ms from /health. */
+    /** The server's engine_step_ms and engine_image_ms from /health. */
     static long[] engineMillis(HttpClient http, String base) throws Exception {
         String h = http.send(HttpRequest.newBuilder(URI.create(base + "/health")).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
         long[] out = new long[2];
-        String[] keys = {"engine_decode_ms", "engine_prefill_ms"};
+        String[] keys = {"engine_step_ms", "engine_image_ms"};
         for (int i = 0; i < 2; i++) {
             Matcher m = Pattern.compile("\"" + keys[i] + "\":(\\d+)").matcher(h);
             if (m.find()) out[i] = Long.parseLong(m.group(1));

@@ -1,7 +1,10 @@
 package dev.mm1j.model.server;
 
 import dev.mm1j.core.Mm1jException;
-import dev.mm1j.model.text.DecodeBatch;
+import dev.mm1j.core.DType;
+import dev.mm1j.core.Tensor;
+import dev.mm1j.model.generation.SamplingParams;
+import dev.mm1j.model.text.MixedBatch;
 import dev.mm1j.model.text.KvCache;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -21,12 +24,13 @@ import java.util.function.Consumer;
  *   <li>drops the sequences whose client went away or whose time ran out (their KV cache goes back to the pool
  *       at once),</li>
  *   <li>gives free KV caches to waiting requests, oldest first,</li>
- *   <li>runs about {@link ServerConfig#prefillChunk()} positions of prompt work (images, then text chunks), so
- *       that a long prompt never stalls the streams already running,</li>
- *   <li>runs one decode step for every sequence that is generating, as one batch, and samples each sequence's
- *       next token with its own sampler.</li>
+ *   <li>encodes waiting images, about {@link ServerConfig#prefillChunk()} positions' worth,</li>
+ *   <li>runs one forward ({@link MixedBatch}) over one new row of every generating sequence and up to
+ *       {@code prefillChunk} prompt positions of the sequences being admitted, so that a long prompt is cut into
+ *       chunks and never stalls the streams already running,</li>
+ *   <li>samples each sequence's next token with its own sampler.</li>
  * </ol>
- * A new request joins the batch at the step after its prompt is in; a finished one leaves at once.
+ * A new request joins the batch at the step after its admission; a finished one leaves at once.
  */
 final class Engine implements AutoCloseable {
     private final ServedModel model;
@@ -38,7 +42,7 @@ final class Engine implements AutoCloseable {
     // the pool: one KV cache per slot, allocated at start
     private final KvCache[] caches;
     private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
-    private final DecodeBatch batch;
+    private final MixedBatch batch;
 
     // requests: waiting (any thread adds), prefilling and decoding (engine thread only)
     private final ConcurrentLinkedQueue<GenRequest> waiting = new ConcurrentLinkedQueue<>();
@@ -46,10 +50,11 @@ final class Engine implements AutoCloseable {
     private final ArrayDeque<Sequence> prefilling = new ArrayDeque<>();
     private final List<Sequence> decoding = new ArrayList<>();
 
-    // decode-step scratch
+    // step scratch: sequence i of a step takes lens[i] rows
     private final KvCache[] stepCaches;
-    private final int[] stepTokens;
     private final Sequence[] stepSeqs;
+    private final int[] stepLens;
+    private final int[] stepIds;
 
     // what /health reports
     private volatile int activeCount;
@@ -57,9 +62,9 @@ final class Engine implements AutoCloseable {
     private final AtomicLong cancelled = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong tokensGenerated = new AtomicLong();
-    private final AtomicLong decodeSteps = new AtomicLong();
-    private final AtomicLong decodeNanos = new AtomicLong();
-    private final AtomicLong prefillNanos = new AtomicLong();
+    private final AtomicLong steps = new AtomicLong();
+    private final AtomicLong stepNanos = new AtomicLong();
+    private final AtomicLong imageNanos = new AtomicLong();
 
     private final Thread thread;
     private volatile boolean accepting = true;
@@ -74,22 +79,25 @@ final class Engine implements AutoCloseable {
         this.vocab = model.vocabSize();
         int n = config.parallel();
         this.caches = new KvCache[n];
+        MixedBatch b = null;
         try {
             for (int i = 0; i < n; i++) {
-                caches[i] = model.newCache(config.context());
+                caches[i] = model.text().newCache(config.context(), model.kvDtype());
                 freeSlots.add(i);
             }
-            this.batch = model.newDecodeBatch(n);
+            b = model.text().newMixedBatch(n + config.prefillChunk(), n);
         } catch (RuntimeException | OutOfMemoryError e) {
             for (KvCache c : caches) if (c != null) c.close();
             throw e;
         }
+        this.batch = b;
         this.stepCaches = new KvCache[n];
-        this.stepTokens = new int[n];
         this.stepSeqs = new Sequence[n];
-        if (!config.warmup().isZero()) warmup(config.warmup());
+        this.stepLens = new int[n];
+        this.stepIds = new int[n + config.prefillChunk()];
         this.thread = Thread.ofPlatform().name("mm1j-engine").daemon(true).unstarted(this::loop);
         thread.start();
+        if (!config.warmup().isZero()) warmup(config.warmup());
     }
 
     // ================================================================== HTTP threads
@@ -101,6 +109,10 @@ final class Engine implements AutoCloseable {
             waitingCount.decrementAndGet();
             throw ApiException.queueFull(config.queue());
         }
+        enqueue(r);
+    }
+
+    private void enqueue(GenRequest r) {
         r.onCancel(this::wake);
         waiting.add(r);
         wake();
@@ -141,17 +153,18 @@ final class Engine implements AutoCloseable {
         return tokensGenerated.get();
     }
 
-    long decodeSteps() {
-        return decodeSteps.get();
+    /** Forward steps run (each over every generating sequence and some prompt positions). */
+    long steps() {
+        return steps.get();
     }
 
-    /** Time the engine spent in decode steps (sampling included) and in prompt work (images, prefill chunks). */
-    long decodeNanos() {
-        return decodeNanos.get();
+    /** Time in forward steps (sampling included) and in encoding images. */
+    long stepNanos() {
+        return stepNanos.get();
     }
 
-    long prefillNanos() {
-        return prefillNanos.get();
+    long imageNanos() {
+        return imageNanos.get();
     }
 
     boolean accepting() {
@@ -186,57 +199,53 @@ final class Engine implements AutoCloseable {
         for (KvCache c : caches) c.close();
     }
 
-    // ================================================================== the engine thread
-
     /**
-     * Runs the model on a dummy prompt (with a blank image when the model takes images) for about {@code budget},
-     * before the first client: prefills, then batched decode steps over several caches, so that the JIT has
-     * compiled the kernels (the Vector API is slow and allocates until it has) and the first requests are served
-     * at full speed.
+     * Runs dummy requests (a blank image when the model takes images, 16 tokens each, several at once) through the
+     * loop for about {@code budget} before the first client, so that the JIT has compiled the kernels (the Vector
+     * API is slow and allocates until it has) and the first requests are served at full speed. The counters
+     * start from zero afterwards.
      */
     private void warmup(Duration budget) {
         long t0 = System.nanoTime(), end = t0 + budget.toNanos();
-        int[] ids = model.tokenizer().encode("Question: What is in the picture? Answer:", true);
+        int[] text = model.tokenizer().encode("Question: What is in the picture?\nAnswer:", true);
         var pre = model.preprocessor(1);
         int images = pre == null ? 0 : 1;
-        if (images == 1) {
-            int[] withImage = new int[ids.length + 1];
-            withImage[0] = model.imageTokenId();
-            System.arraycopy(ids, 0, withImage, 1, ids.length);
-            ids = withImage;
-        }
-        int seqs = Math.min(caches.length, 4), rounds = 0;
-        int steps = Math.min(16, config.context() - ids.length - images * model.positionsPerImage());
-        if (steps < 1) return; // a context too short for the dummy prompt
+        int[] ids = new int[text.length + images];
+        if (images == 1) ids[0] = model.imageTokenId();
+        System.arraycopy(text, 0, ids, images, text.length);
+        int positions = ids.length + images * Math.max(0, model.positionsPerImage() - 1);
+        int tokens = Math.min(16, config.context() - positions);
+        if (tokens < 1) return; // a context too short for the dummy prompt
+        int seqs = Math.min(config.parallel(), 4), rounds = 0;
         try {
             do {
+                List<GenRequest> rs = new ArrayList<>();
                 for (int i = 0; i < seqs; i++) {
-                    caches[i].reset();
-                    java.util.List<dev.mm1j.core.Tensor> px = images == 0 ? java.util.List.of()
-                        : java.util.List.of(dev.mm1j.core.Tensor.allocateHost(dev.mm1j.core.DType.F32, pre.imagesPerInput(), 3, pre.imageSize(), pre.imageSize()));
-                    try (ServedModel.PrefillJob job = model.prefill(caches[i], ids, px)) {
-                        while (!job.done()) job.step(config.prefillChunk());
-                    } finally {
-                        for (var t : px) t.close();
-                    }
-                    stepCaches[i] = caches[i];
-                    stepTokens[i] = ids[ids.length - 1];
+                    List<Tensor> px = images == 0 ? List.of() : List.of(Tensor.allocateHost(DType.F32, pre.imagesPerInput(), 3, pre.imageSize(), pre.imageSize()));
+                    GenRequest r = new GenRequest("warmup", ids, positions, px, tokens, SamplingParams.greedy(), List.of(), true, false, config.timeout().toNanos());
+                    waitingCount.incrementAndGet();
+                    enqueue(r);
+                    rs.add(r);
                 }
-                for (int k = 0; k < steps; k++) {
-                    batch.step(stepCaches, stepTokens, seqs);
-                    batch.copyLogitsToHost(seqs);
+                for (GenRequest r : rs) {
+                    for (GenRequest.Event e; !((e = r.next(60_000)) instanceof GenRequest.Done); ) {
+                        if (e == null || e instanceof GenRequest.Failed) throw new Mm1jException("warm-up failed: " + (e == null ? "no answer in 60 s" : ((GenRequest.Failed) e).error().getMessage()));
+                    }
                 }
                 rounds++;
             } while (System.nanoTime() < end && rounds < 50);
-        } finally {
-            for (int i = 0; i < caches.length; i++) {
-                caches[i].reset();
-                stepCaches[i] = null;
-            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        log.accept(String.format(java.util.Locale.ROOT, "warmed up in %.1f s (%d rounds of %d prompts and %d batched steps)",
-            (System.nanoTime() - t0) / 1e9, rounds, seqs, steps));
+        completed.set(0);
+        tokensGenerated.set(0);
+        steps.set(0);
+        stepNanos.set(0);
+        imageNanos.set(0);
+        log.accept(String.format(java.util.Locale.ROOT, "warmed up in %.1f s (%d rounds of %d dummy requests)", (System.nanoTime() - t0) / 1e9, rounds, seqs));
     }
+
+    // ================================================================== the engine thread
 
     private void loop() {
         while (true) {
@@ -244,8 +253,8 @@ final class Engine implements AutoCloseable {
                 reap();
                 if (stop && prefilling.isEmpty() && decoding.isEmpty()) break;
                 admit();
-                boolean worked = prefillStep();
-                worked |= decodeStep();
+                boolean worked = encodeImages();
+                worked |= step();
                 if (!worked) LockSupport.parkNanos(50_000_000);
             } catch (Throwable t) {
                 // a bug or an exhausted resource: fail what is running, keep serving
@@ -257,7 +266,6 @@ final class Engine implements AutoCloseable {
         for (GenRequest r; (r = waiting.poll()) != null; ) endWaiting(r, ApiException.unavailable("The server is shutting down"));
     }
 
-    /** Drops cancelled and timed-out requests, wherever they are. */
     private void reap() {
         long now = System.nanoTime();
         for (Iterator<GenRequest> it = waiting.iterator(); it.hasNext(); ) {
@@ -280,7 +288,6 @@ final class Engine implements AutoCloseable {
             if (dropIfDone(s, now)) it.remove();
         }
     }
-
     private void endWaiting(GenRequest r, ApiException why) {
         waitingCount.decrementAndGet();
         r.release();
@@ -291,7 +298,6 @@ final class Engine implements AutoCloseable {
             r.emit(new GenRequest.Failed(why));
         }
     }
-
     private boolean dropIfDone(Sequence s, long now) {
         if (s.request.cancelled()) {
             cancelled.incrementAndGet();
@@ -321,7 +327,7 @@ final class Engine implements AutoCloseable {
             Sequence s = new Sequence(r, slot, cache, vocab, model.tokenizer(), stopTokens);
             activeCount++;
             try {
-                s.prefill = model.prefill(cache, r.ids, r.pixels);
+                s.prefill = model.prefill(r.ids, r.pixels);
             } catch (RuntimeException e) {
                 fail(s, asApiError(e));
                 continue;
@@ -330,61 +336,105 @@ final class Engine implements AutoCloseable {
         }
     }
 
-    /** About {@code prefillChunk} positions of prompt work, oldest request first. */
-    private boolean prefillStep() {
-        int budget = config.prefillChunk();
-        boolean worked = false;
+    /**
+     * Encodes waiting images as one batch, oldest request first, about {@code prefillChunk} positions' worth (at
+     * least one image).
+     */
+    private boolean encodeImages() {
+        if (model.positionsPerImage() == 0 || prefilling.isEmpty()) return false;
+        List<ServedModel.PrefillJob> jobs = new ArrayList<>();
+        List<Sequence> owners = new ArrayList<>();
+        for (Sequence s : prefilling) {
+            if (!s.prefill.imagesDone()) {
+                jobs.add(s.prefill);
+                owners.add(s);
+            }
+        }
+        if (jobs.isEmpty()) return false;
         long t0 = System.nanoTime();
-        while (budget > 0 && !prefilling.isEmpty()) {
-            Sequence s = prefilling.peek();
-            worked = true;
-            try {
-                budget -= s.prefill.step(budget);
-                if (!s.prefill.done()) continue;
-                prefilling.poll();
-                float[] logits = s.prefill.logits();
-                s.prefill.close();
-                s.prefill = null;
-                s.request.release();
-                int id = s.sampler.sample(logits, 0);
-                tokensGenerated.incrementAndGet();
-                if (s.accept(id)) decoding.add(s);
-                else finished(s);
-            } catch (RuntimeException e) {
-                prefilling.poll();
+        try {
+            model.encode(jobs, Math.max(1, config.prefillChunk() / model.positionsPerImage()));
+        } catch (RuntimeException e) {
+            // the batch failed as a whole: fail its requests
+            for (Sequence s : owners) {
+                prefilling.remove(s);
                 fail(s, asApiError(e));
             }
         }
-        if (worked) prefillNanos.addAndGet(System.nanoTime() - t0);
-        return worked;
+        imageNanos.addAndGet(System.nanoTime() - t0);
+        return true;
     }
 
-    /** One token for every generating sequence, in one batch. */
-    private boolean decodeStep() {
-        int n = decoding.size();
+    /**
+     * One forward: a row for every generating sequence (its last token) and up to {@code prefillChunk} prompt
+     * positions of the sequences whose images are encoded, oldest first; then each sequence samples its next token
+     * (a prompt's first token once its last position is in).
+     */
+    private boolean step() {
+        int n = 0, rows = 0;
+        for (Sequence s : decoding) {
+            stepSeqs[n] = s;
+            stepCaches[n] = s.cache;
+            stepLens[n++] = 1;
+            stepIds[rows++] = s.pending;
+        }
+        int budget = config.prefillChunk();
+        for (Sequence s : prefilling) {
+            if (budget == 0 || n == stepSeqs.length) break;
+            if (!s.prefill.imagesDone()) continue;
+            int take = Math.min(budget, s.prefill.remaining());
+            stepSeqs[n] = s;
+            stepCaches[n] = s.cache;
+            stepLens[n++] = take;
+            rows += take;
+            budget -= take;
+        }
         if (n == 0) return false;
         long t0 = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            Sequence s = decoding.get(i);
-            stepSeqs[i] = s;
-            stepCaches[i] = s.cache;
-            stepTokens[i] = s.pending;
+        // the input rows: token embeddings of the decode rows at once, then each prompt chunk
+        int nd = decoding.size();
+        try {
+            if (nd > 0) model.text().embed(batch.input(0, nd), java.util.Arrays.copyOf(stepIds, nd));
+            for (int i = nd, row = nd; i < n; row += stepLens[i++]) stepSeqs[i].prefill.fill(batch.input(row, stepLens[i]), stepLens[i], stepIds, row);
+            batch.step(stepCaches, stepLens, n, stepIds);
+        } catch (RuntimeException e) {
+            // a failed step leaves every sequence in it unusable: fail them
+            for (int i = 0; i < n; i++) {
+                Sequence s = stepSeqs[i];
+                decoding.remove(s);
+                prefilling.remove(s);
+                fail(s, asApiError(e));
+            }
+            clearStep(n);
+            return true;
         }
-        batch.step(stepCaches, stepTokens, n);
         float[] logits = batch.copyLogitsToHost(n);
-        decodeSteps.incrementAndGet();
-        tokensGenerated.addAndGet(n);
+        steps.incrementAndGet();
         decoding.clear();
         for (int i = 0; i < n; i++) {
             Sequence s = stepSeqs[i];
-            stepSeqs[i] = null;
-            stepCaches[i] = null;
+            if (i >= nd) {
+                if (s.prefill.remaining() > 0) continue; // more prompt to come: these logits are not needed
+                prefilling.remove(s);
+                s.prefill.close();
+                s.prefill = null;
+                s.request.release();
+            }
             int id = s.sampler.sample(logits, i * vocab);
+            tokensGenerated.incrementAndGet();
             if (s.accept(id)) decoding.add(s);
             else finished(s);
         }
-        decodeNanos.addAndGet(System.nanoTime() - t0);
+        clearStep(n);
+        stepNanos.addAndGet(System.nanoTime() - t0);
         return true;
+    }
+
+    private void clearStep(int n) {
+        for (int i = 0; i < n; i++) {
+            stepSeqs[i] = null;
+            stepCaches[i] = null;
+        }
     }
 
     private void finished(Sequence s) {

@@ -7,13 +7,11 @@ import dev.mm1j.core.backend.Ops;
 import dev.mm1j.model.generation.ChatTemplate;
 import dev.mm1j.model.mm1.Mm1Config;
 import dev.mm1j.model.mm1.Mm1Model;
-import dev.mm1j.model.text.DecodeBatch;
-import dev.mm1j.model.text.KvCache;
+import dev.mm1j.model.text.TextModel;
 import dev.mm1j.model.tokenizer.Tokenizer;
 import dev.mm1j.model.vision.ImageDecoder;
 import dev.mm1j.model.vision.ImagePreprocessor;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
@@ -29,7 +27,6 @@ public final class Mm1ServedModel implements ServedModel {
     private final ChatTemplate template;
     private final String jinja;
     private final DType kvDtype;
-    private final Tensor lastLogits; // [1, V]
 
     private Mm1ServedModel(Mm1Model mm1, Tokenizer tokenizer, ChatTemplate template, String jinja, DType kvDtype) {
         this.mm1 = mm1;
@@ -37,7 +34,6 @@ public final class Mm1ServedModel implements ServedModel {
         this.template = template;
         this.jinja = jinja;
         this.kvDtype = kvDtype;
-        this.lastLogits = mm1.ops().allocate(DType.F32, 1, mm1.config().text().vocabSize());
     }
 
     /** Opens an MM1 checkpoint folder; {@code template} null: recognised from tokenizer_config.json. */
@@ -105,85 +101,110 @@ public final class Mm1ServedModel implements ServedModel {
     }
 
     @Override
-    public KvCache newCache(int capacity) {
-        return mm1.text().newCache(capacity, kvDtype);
+    public TextModel text() {
+        return mm1.text();
     }
 
     @Override
-    public DecodeBatch newDecodeBatch(int sequences) {
-        return mm1.text().newDecodeBatch(sequences);
+    public PrefillJob prefill(int[] ids, List<Tensor> pixels) {
+        return new ImagePrefill(mm1.expand(ids, pixels.size(), positionsPerImage()), pixels);
     }
 
     @Override
-    public PrefillJob prefill(KvCache cache, int[] ids, List<Tensor> pixels) {
-        return new ImagePrefill(cache, mm1.expand(ids, pixels.size(), positionsPerImage()), pixels);
+    public int encode(List<PrefillJob> jobs, int maxImages) {
+        // the next images of the jobs, in order
+        List<ImagePrefill> owners = new java.util.ArrayList<>();
+        List<Tensor> px = new java.util.ArrayList<>();
+        for (PrefillJob j : jobs) {
+            ImagePrefill ip = (ImagePrefill) j;
+            for (int i = ip.encoded; i < ip.pixels.size() && px.size() < maxImages; i++) {
+                owners.add(ip);
+                px.add(ip.pixels.get(i));
+            }
+        }
+        if (px.isEmpty()) return 0;
+        // one batch [Σk, 3, S, S] through the encoder, its embeddings handed back image by image
+        Tensor batch = px.getFirst();
+        if (px.size() > 1) {
+            long views = 0;
+            for (Tensor t : px) views += t.dim(0);
+            Tensor first = px.getFirst();
+            batch = Tensor.allocateHost(DType.F32, views, first.dim(1), first.dim(2), first.dim(3));
+            long at = 0;
+            for (Tensor t : px) {
+                java.lang.foreign.MemorySegment.copy(t.data(), 0, batch.data(), at, t.byteSize());
+                at += t.byteSize();
+            }
+        }
+        try (Mm1Model.Encoded e = mm1.encode(batch)) {
+            long row = 0;
+            for (int i = 0; i < px.size(); i++) {
+                long k = px.get(i).dim(0);
+                owners.get(i).store(e.embeds().slice(0, row, row + k));
+                row += k;
+            }
+        } finally {
+            if (batch != px.getFirst()) batch.close();
+        }
+        return px.size();
     }
 
     @Override
     public void close() {
-        lastLogits.close();
         mm1.close();
     }
 
-    /** Encodes the images one per step into one [N·k, tokens, d] tensor, then appends the spliced sequence in chunks. */
+    /** Encodes the images one at a time into one [N·k, tokens, d] tensor; chunks are spliced from it (spec §7). */
     private final class ImagePrefill implements PrefillJob {
-        private final KvCache cache;
         private final int[] expanded;
         private final List<Tensor> pixels;
-        private final float[] host;
         private Tensor embeds; // [N·k, tokens, d], made with the first image
+        private Tensor rows;   // the same as [N·k·tokens, d]
         private int encoded;   // images encoded so far
-        private int next;      // the next position to append
+        private int next;      // the next position to hand out
 
-        ImagePrefill(KvCache cache, int[] expanded, List<Tensor> pixels) {
-            this.cache = cache;
+        ImagePrefill(int[] expanded, List<Tensor> pixels) {
             this.expanded = expanded;
             this.pixels = pixels;
-            this.host = new float[vocabSize()];
         }
 
-        @Override
-        public int step(int budget) {
-            if (encoded < pixels.size()) {
-                encodeNext();
-                return positionsPerImage();
+        /** Keeps the embeddings [k, tokens, d] of the next image. */
+        void store(Tensor emb) {
+            long k = emb.dim(0);
+            if (k * emb.dim(1) != positionsPerImage()) {
+                throw new Mm1jException("image " + encoded + " became " + k + " x " + emb.dim(1) + " embeddings, expected " + positionsPerImage() + " positions");
             }
-            int n = Math.min(Math.max(1, budget), expanded.length - next);
-            boolean last = next + n == expanded.length;
-            mm1.prefill(cache, expanded, embeds, next, next + n, last ? lastLogits : null);
-            if (last) mm1.ops().backend().copyOut(lastLogits, MemorySegment.ofArray(host));
-            next += n;
-            return n;
-        }
-
-        private void encodeNext() {
-            Tensor px = pixels.get(encoded);
-            try (Mm1Model.Encoded e = mm1.encode(px)) {
-                Tensor emb = e.embeds(); // [k, tokens, d]
-                long k = emb.dim(0);
-                if (k * emb.dim(1) != positionsPerImage()) {
-                    throw new Mm1jException("image " + encoded + " became " + k + " x " + emb.dim(1) + " embeddings, expected " + positionsPerImage() + " positions");
-                }
-                if (embeds == null) embeds = mm1.ops().allocate(DType.F32, pixels.size() * k, emb.dim(1), emb.dim(2));
-                mm1.ops().copy(embeds.slice(0, encoded * k, (encoded + 1) * k), emb);
+            if (embeds == null) {
+                embeds = mm1.ops().allocate(DType.F32, pixels.size() * k, emb.dim(1), emb.dim(2));
+                rows = embeds.reshape(embeds.dim(0) * embeds.dim(1), embeds.dim(2));
             }
+            mm1.ops().copy(embeds.slice(0, encoded * k, (encoded + 1) * k), emb);
             encoded++;
         }
 
         @Override
-        public boolean done() {
-            return encoded == pixels.size() && next == expanded.length;
+        public boolean imagesDone() {
+            return encoded == pixels.size();
         }
 
         @Override
-        public float[] logits() {
-            return host;
+        public int remaining() {
+            return expanded.length - next;
+        }
+
+        @Override
+        public void fill(Tensor hidden, int n, int[] ids, int off) {
+            if (!imagesDone()) throw new IllegalStateException("images not encoded yet");
+            mm1.splice(hidden, expanded, rows, next);
+            System.arraycopy(expanded, next, ids, off, n);
+            next += n;
         }
 
         @Override
         public void close() {
             if (embeds != null) embeds.close();
             embeds = null;
+            rows = null;
         }
     }
 

@@ -187,9 +187,9 @@ public final class OpenAiServer implements AutoCloseable {
         h.put("requests_cancelled", engine.cancelledCount());
         h.put("requests_failed", engine.failedCount());
         h.put("tokens_generated", engine.tokensGenerated());
-        h.put("decode_steps", engine.decodeSteps());
-        h.put("engine_decode_ms", engine.decodeNanos() / 1_000_000);
-        h.put("engine_prefill_ms", engine.prefillNanos() / 1_000_000);
+        h.put("engine_steps", engine.steps());
+        h.put("engine_step_ms", engine.stepNanos() / 1_000_000);
+        h.put("engine_image_ms", engine.imageNanos() / 1_000_000);
         Runtime rt = Runtime.getRuntime();
         h.put("heap_used_bytes", rt.totalMemory() - rt.freeMemory());
         return h;

@@ -3,8 +3,7 @@ package dev.mm1j.model.server;
 import dev.mm1j.core.DType;
 import dev.mm1j.core.Tensor;
 import dev.mm1j.model.generation.ChatTemplate;
-import dev.mm1j.model.text.DecodeBatch;
-import dev.mm1j.model.text.KvCache;
+import dev.mm1j.model.text.TextModel;
 import dev.mm1j.model.tokenizer.Tokenizer;
 import dev.mm1j.model.vision.ImagePreprocessor;
 import java.util.List;
@@ -49,32 +48,40 @@ public interface ServedModel extends AutoCloseable {
     /** The KV-cache dtype that suits the backend. */
     DType kvDtype();
 
-    KvCache newCache(int capacity);
-
-    DecodeBatch newDecodeBatch(int sequences);
+    /** The decoder: KV caches, batched steps, token embeddings (engine thread). */
+    TextModel text();
 
     /**
-     * Starts appending a prompt to an empty {@code cache}: {@code ids} hold one {@link #imageTokenId} per entry of
-     * {@code pixels} ([k, 3, S, S] F32 host tensors, one per image, owned by the caller). The work runs in
-     * {@link PrefillJob#step}s so that the engine can decode other sequences between them.
+     * Prepares a prompt: {@code ids} hold one {@link #imageTokenId} per entry of {@code pixels} ([k, 3, S, S] F32
+     * host tensors, one per image, owned by the caller). The engine encodes the images, then appends the positions
+     * chunk by chunk, mixed with other sequences' rows.
      */
-    PrefillJob prefill(KvCache cache, int[] ids, List<Tensor> pixels);
+    PrefillJob prefill(int[] ids, List<Tensor> pixels);
+
+    /**
+     * Encodes up to {@code maxImages} images the {@code jobs} (from {@link #prefill}) still wait for, oldest job
+     * first, as one batch; returns how many it encoded. A model without images encodes none.
+     */
+    default int encode(List<PrefillJob> jobs, int maxImages) {
+        return 0;
+    }
 
     @Override
     void close();
 
-    /** A prompt being appended to a KV cache, piece by piece. Not thread-safe. */
+    /** A prompt on its way into a KV cache: its images, then its positions as embeddings. Not thread-safe. */
     interface PrefillJob extends AutoCloseable {
+        /** Whether every image of the prompt is encoded (see {@link ServedModel#encode}). */
+        boolean imagesDone();
+
+        /** Positions not yet handed out by {@link #fill}. */
+        int remaining();
+
         /**
-         * Runs the next piece of work, about {@code budget} positions' worth (at least one unit: an image or a
-         * chunk of positions), and returns the positions it counted.
+         * Writes the embeddings of the next {@code n} positions into {@code rows} F32 [n, d] and their ids (-1 for
+         * image positions) into {@code ids[off, off + n)}, and moves past them. Needs {@link #imagesDone()}.
          */
-        int step(int budget);
-
-        boolean done();
-
-        /** The logits [V] of the last prompt position, once {@link #done()}; the caller may modify them. */
-        float[] logits();
+        void fill(Tensor rows, int n, int[] ids, int off);
 
         /** Frees what the job holds (image embeddings); idempotent. */
         @Override

@@ -5,14 +5,11 @@ import dev.mm1j.core.Mm1jException;
 import dev.mm1j.core.Tensor;
 import dev.mm1j.core.backend.Ops;
 import dev.mm1j.model.generation.ChatTemplate;
-import dev.mm1j.model.text.DecodeBatch;
-import dev.mm1j.model.text.KvCache;
 import dev.mm1j.model.text.TextCheckpoint;
 import dev.mm1j.model.text.TextModel;
 import dev.mm1j.model.tokenizer.Tokenizer;
 import dev.mm1j.model.vision.ImagePreprocessor;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -28,7 +25,6 @@ public final class TextServedModel implements ServedModel {
     private final Tokenizer tokenizer;
     private final ChatTemplate template;
     private final DType kvDtype;
-    private final Tensor lastLogits; // [1, V] backend memory, for the end of a prefill
 
     private TextServedModel(TextCheckpoint ckpt, TextModel model, Tokenizer tokenizer, ChatTemplate template, DType kvDtype) {
         this.ckpt = ckpt;
@@ -36,7 +32,6 @@ public final class TextServedModel implements ServedModel {
         this.tokenizer = tokenizer;
         this.template = template;
         this.kvDtype = kvDtype;
-        this.lastLogits = model.ops().allocate(DType.F32, 1, model.config().vocabSize());
     }
 
     /**
@@ -124,64 +119,50 @@ public final class TextServedModel implements ServedModel {
     }
 
     @Override
-    public KvCache newCache(int capacity) {
-        return model.newCache(capacity, kvDtype);
+    public TextModel text() {
+        return model;
     }
 
     @Override
-    public DecodeBatch newDecodeBatch(int sequences) {
-        return model.newDecodeBatch(sequences);
-    }
-
-    @Override
-    public PrefillJob prefill(KvCache cache, int[] ids, List<Tensor> pixels) {
+    public PrefillJob prefill(int[] ids, List<Tensor> pixels) {
         if (!pixels.isEmpty()) throw new Mm1jException("this model takes no images");
-        return new TokenPrefill(model, cache, ids, lastLogits);
+        return new TokenPrefill(model, ids);
     }
 
     @Override
     public void close() {
-        lastLogits.close();
         model.close();
         ckpt.close();
     }
 
-    /** Appends ids in chunks of the step budget; the last chunk's logits are the result. */
+    /** A prompt of token ids: each chunk's rows are their token embeddings. */
     static final class TokenPrefill implements PrefillJob {
         private final TextModel model;
-        private final KvCache cache;
         private final int[] ids;
-        private final Tensor lastLogits;
-        private final float[] host;
         private int next;
 
-        TokenPrefill(TextModel model, KvCache cache, int[] ids, Tensor lastLogits) {
+        TokenPrefill(TextModel model, int[] ids) {
             if (ids.length == 0) throw new Mm1jException("empty prompt");
             this.model = model;
-            this.cache = cache;
             this.ids = ids;
-            this.lastLogits = lastLogits;
-            this.host = new float[model.config().vocabSize()];
         }
 
         @Override
-        public int step(int budget) {
-            int n = Math.min(Math.max(1, budget), ids.length - next);
-            boolean last = next + n == ids.length;
-            model.prefill(cache, Arrays.copyOfRange(ids, next, next + n), last ? lastLogits : null);
-            if (last) model.ops().backend().copyOut(lastLogits, MemorySegment.ofArray(host));
+        public boolean imagesDone() {
+            return true;
+        }
+
+        @Override
+        public int remaining() {
+            return ids.length - next;
+        }
+
+        @Override
+        public void fill(Tensor rows, int n, int[] out, int off) {
+            int[] chunk = Arrays.copyOfRange(ids, next, next + n);
+            model.embed(rows, chunk);
+            System.arraycopy(chunk, 0, out, off, n);
             next += n;
-            return n;
-        }
-
-        @Override
-        public boolean done() {
-            return next == ids.length;
-        }
-
-        @Override
-        public float[] logits() {
-            return host;
         }
 
         @Override

@@ -16,6 +16,7 @@ import dev.mm1j.model.nn.Params;
  *   <li>{@link #embed} then {@link #forward}: the same from embeddings, so that callers can splice in rows
  *       that are not token embeddings (MM1's images, spec §7).</li>
  *   <li>{@link #newDecodeBatch}: one position for each of N sequences per step, allocation-free.</li>
+ *   <li>{@link #newMixedBatch}: decode rows and prompt chunks of several sequences in one forward (servers).</li>
  * </ul>
  * A model runs one forward at a time (the prefill buffers are shared); use it from one thread.
  */
@@ -94,6 +95,14 @@ public final class TextModel implements AutoCloseable {
     public DecodeBatch newDecodeBatch(int maxSequences) {
         if (maxSequences < 1) throw new Mm1jException("a decode batch needs at least 1 sequence, got " + maxSequences);
         return new DecodeBatch(this, new RunState(ops, config, maxSequences, maxSequences, true));
+    }
+
+    /**
+     * A step over up to {@code maxRows} new positions of up to {@code maxSequences} sequences at once (decode rows
+     * and prompt chunks mixed, for servers), with its buffers allocated now.
+     */
+    public MixedBatch newMixedBatch(int maxRows, int maxSequences) {
+        return new MixedBatch(this, maxRows, maxSequences);
     }
 
     // ================================================================== embeddings in, logits out

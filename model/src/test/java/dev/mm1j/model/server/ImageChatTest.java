@@ -79,6 +79,24 @@ class ImageChatTest {
     }
 
     @Test
+    void concurrentImageChatsAnswerAsTheyDoAlone() throws Exception {
+        List<Question> qs = readmeQuestions();
+        try (ServerHarness h = ServerHarness.start(ServerHarness.config().withLimits(8, 32, 1 << 20, 8, 1 << 20, java.time.Duration.ofMinutes(2)))) {
+            List<String> alone = new ArrayList<>();
+            for (Question q : qs) alone.add(OpenAiServerTest.content(h.post("/v1/chat/completions", body(q.images(), q.question(), "\"temperature\":0.8,\"seed\":5")).json()));
+            // all at once: images encoded in shared batches, prompts and answers in shared forward steps
+            List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>>> together = new ArrayList<>();
+            for (Question q : qs) {
+                together.add(h.client.sendAsync(h.request("/v1/chat/completions").POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                    body(q.images(), q.question(), "\"temperature\":0.8,\"seed\":5"))).build(), java.net.http.HttpResponse.BodyHandlers.ofString()));
+            }
+            for (int i = 0; i < qs.size(); i++) {
+                assertEquals(alone.get(i), OpenAiServerTest.content(OpenAiServerTest.json(together.get(i).get().body())), qs.get(i).question());
+            }
+        }
+    }
+
+    @Test
     void answersMatchPyTorchOnTheEvaluationFixture() throws Exception {
         Path cases = ServerHarness.DEMO.resolve("eval/cases.jsonl");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(cases), "no evaluation fixture at " + cases + " yet (tools/demo/eval.py writes it)");
