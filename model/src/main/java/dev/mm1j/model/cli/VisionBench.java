@@ -27,8 +27,9 @@ import java.util.SplittableRandom;
 
 /**
  * {@code mm1j bench vision}: times the ViT forward and the connector on seeded random weights of a preset,
- * for each weight dtype asked for, and prints ms per image (min and median over the timed runs) and the
- * encoder's GFLOP/s.
+ * for each weight dtype asked for, and prints ms per image (min and median over the timed runs), the
+ * encoder's GFLOP/s and the CPU time the process spent per image in the encoder (all threads: compared with
+ * the wall time it shows how well the threads were used, and it is less sensitive to other load).
  */
 final class VisionBench {
     /** The text hidden size d of each MM1 preset (spec §3): the connector's output width. */
@@ -87,7 +88,7 @@ final class VisionBench {
         out.printf(Locale.ROOT, "backend %s, %d threads, batch %d, %d timed runs after %d warm-up; encoder %.1f GFLOP per image%n",
             backend.description(), BackendOptions.threads(threads).effectiveThreads(), batch, iters, warmup, gflop);
         if (layers < 32) out.printf(Locale.ROOT, "(%d layers: the full encoder would take about %.1fx the encoder time)%n", layers, encoderFlops(VisionConfig.vitH14x378(), g) / encoderFlops(v, g));
-        out.printf(Locale.ROOT, "%-5s %24s %9s %24s%n", "dtype", "encoder ms/image min/med", "GFLOP/s", "connector ms/image min/med");
+        out.printf(Locale.ROOT, "%-5s %24s %9s %12s %24s%n", "dtype", "encoder ms/image min/med", "GFLOP/s", "CPU ms/image", "connector ms/image min/med");
         for (DType t : types) {
             err.print("generating random " + t + " weights... ");
             err.flush();
@@ -97,11 +98,13 @@ final class VisionBench {
                 Weights w = new Weights(src);
                 try (VisionTower vit = VisionTower.load(w, cfg, ops); Connector conn = Connector.load(w, cfg, d, ops);
                      Tensor pixels = randomPixels(batch, size, seed)) {
-                    double[] enc = new double[iters], con = new double[iters];
+                    double[] enc = new double[iters], con = new double[iters], cpu = new double[iters];
                     for (int i = -warmup; i < iters; i++) {
+                        long cpu0 = processCpuNanos();
                         long a = System.nanoTime();
                         Tensor f = vit.features(pixels);
                         long b = System.nanoTime();
+                        long cpu1 = processCpuNanos();
                         Tensor e = conn.embeddings(f);
                         long c = System.nanoTime();
                         if (i == -warmup || i == iters - 1) checkFinite(e, "embeddings");
@@ -110,13 +113,16 @@ final class VisionBench {
                         if (i >= 0) {
                             enc[i] = (b - a) / 1e6 / batch;
                             con[i] = (c - b) / 1e6 / batch;
+                            cpu[i] = (cpu1 - cpu0) / 1e6 / batch;
                         } else {
                             err.printf(Locale.ROOT, "  warm-up: encoder %.0f ms, connector %.0f ms per image%n", (b - a) / 1e6 / batch, (c - b) / 1e6 / batch);
                         }
                     }
                     Arrays.sort(enc);
                     Arrays.sort(con);
-                    out.printf(Locale.ROOT, "%-5s %11.1f / %10.1f %9.1f %11.1f / %10.1f%n", t, enc[0], enc[iters / 2], gflop / (enc[0] / 1e3), con[0], con[iters / 2]);
+                    Arrays.sort(cpu);
+                    out.printf(Locale.ROOT, "%-5s %11.1f / %10.1f %9.1f %12.1f %11.1f / %10.1f%n", t, enc[0], enc[iters / 2], gflop / (enc[0] / 1e3),
+                        cpu[0], con[0], con[iters / 2]);
                 }
             }
         }
@@ -129,6 +135,14 @@ final class VisionBench {
         double patch = 2.0 * g * g * w * 3 * p * p;
         double layer = 2 * len * w * (4 * w + 2 * inter) + 4 * len * len * w;
         return patch + v.numHiddenLayers() * layer;
+    }
+
+    /** CPU time of the whole process (all threads), or 0 where the JVM cannot tell. */
+    private static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return Math.max(os.getProcessCpuTime(), 0);
+        }
+        return 0;
     }
 
     private static Tensor randomPixels(int n, int size, long seed) {
