@@ -33,7 +33,7 @@ public final class Parallel implements AutoCloseable {
     private int n;
     private int chunk;
     private int chunks;
-    /** (epoch << 32) | next chunk: a claim only succeeds for the job the claimer saw. */
+    /** (epoch << 32) | chunks not yet claimed: a claim only succeeds for the job the claimer saw. */
     private final AtomicLong cursor = new AtomicLong();
     private final AtomicInteger done = new AtomicInteger();
     private volatile int epoch;
@@ -79,7 +79,7 @@ public final class Parallel implements AutoCloseable {
             this.failure = null;
             done.set(0);
             int e = epoch + 1;
-            cursor.set((long) e << 32);
+            cursor.set(((long) e << 32) | count);
             epoch = e;
             for (Worker w : workers) {
                 if (w.sleeping) LockSupport.unpark(w.thread);
@@ -105,19 +105,23 @@ public final class Parallel implements AutoCloseable {
         run(body, n, 1, 1);
     }
 
-    /** Claims and runs chunks of job {@code e} until none are left. */
+    /**
+     * Claims and runs chunks of job {@code e} until none are left. The job's fields are read only after a
+     * claim succeeded: a claimed chunk keeps the job from finishing, so the caller cannot be publishing the
+     * next job's fields at that moment (reading them first let a late worker mix job e's cursor with job
+     * e+1's count and body, and run a chunk of the next job twice).
+     */
     private void work(int worker, int e) {
-        Body b = body;
-        int len = n, size = chunk, count = chunks;
         while (true) {
             long c = cursor.get();
             if ((int) (c >>> 32) != e) return;
-            int i = (int) c;
-            if (i >= count) return;
-            if (!cursor.compareAndSet(c, c + 1)) continue;
+            int remaining = (int) c;
+            if (remaining <= 0) return;
+            if (!cursor.compareAndSet(c, c - 1)) continue;
             try {
-                int from = i * size;
-                b.run(worker, from, Math.min(len, from + size));
+                int i = chunks - remaining;
+                int from = i * chunk;
+                body.run(worker, from, Math.min(n, from + chunk));
             } catch (Throwable t) {
                 if (failure == null) failure = t;
             } finally {

@@ -11,7 +11,7 @@ class ParallelTest {
     @Test
     void everyIndexRunsExactlyOnceAcrossManyJobs() {
         try (Parallel p = new Parallel(3)) {
-            for (int job = 0; job < 2000; job++) {
+            for (int job = 0; job < 5000; job++) {
                 int n = 1 + job % 97;
                 AtomicIntegerArray hits = new AtomicIntegerArray(n);
                 p.run((w, from, to) -> {
