@@ -148,6 +148,11 @@ class BadImageTest {
     }
 
     @Test
+    void cmykJpegIsNamed() throws Exception {
+        assertTrue(fails(golden("cmyk_30x20.jpg"), "cmyk.jpg").contains("CMYK"));
+    }
+
+    @Test
     void missingFile(@TempDir Path tmp) {
         Mm1jException e = assertThrows(Mm1jException.class, () -> DECODER.decode(tmp.resolve("nope.png")));
         assertTrue(e.getMessage().contains("no such file"), e.getMessage());
