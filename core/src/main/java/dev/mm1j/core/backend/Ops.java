@@ -36,6 +36,9 @@ public final class Ops {
 
     // ------------------------------------------------------------------ dispatch
 
+    /** Lower-case unary op names for messages, made once (unary() used to lower-case on every call). */
+    private static final String[] UNARY_NAMES = java.util.Arrays.stream(UnaryOp.values()).map(u -> u.name().toLowerCase()).toArray(String[]::new);
+
     // Fixed arities rather than varargs: a Tensor[] per op call is garbage that C2 does not always remove, and
     // decode loops must not allocate (the operands are only looked at when falling back).
     private Backend pick(Op op, DType dtype, Tensor a) {
@@ -110,7 +113,7 @@ public final class Ops {
     }
 
     public void unary(UnaryOp op, Tensor out, Tensor x) {
-        String name = op.name().toLowerCase();
+        String name = UNARY_NAMES[op.ordinal()];
         sameShape(name, out, x);
         f32(name, "x", x);
         f32(name, "out", out);

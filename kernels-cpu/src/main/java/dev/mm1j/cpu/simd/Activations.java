@@ -8,7 +8,6 @@ import dev.mm1j.core.Tensor;
 import dev.mm1j.core.backend.UnaryOp;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -90,27 +89,67 @@ final class Activations {
         for (; i < n; i++) os.set(Rows.JF, (oo + i) * 4, scalar(UnaryOp.SILU, gs.get(Rows.JF, (go + i) * 4)) * us.get(Rows.JF, (uo + i) * 4));
     }
 
-    /** Applies {@code op} to n contiguous floats (element offsets). */
+    /**
+     * Applies {@code op} to n contiguous floats (element offsets). One loop per function, with the whole
+     * formula inside it: a vector returned from a call the JIT does not inline would be boxed.
+     */
     static void apply(UnaryOp op, MemorySegment os, long oo, MemorySegment xs, long xo, long n) {
-        long i = 0;
-        for (long bound = n - L; i <= bound; i += L) {
-            FloatVector x = FloatVector.fromMemorySegment(F, xs, (xo + i) * 4, LE);
-            vector(op, x).intoMemorySegment(os, (oo + i) * 4, LE);
-        }
+        long i = switch (op) {
+            case GELU -> gelu(os, oo, xs, xo, n);
+            case SILU, QUICK_GELU, SIGMOID -> logistic(op, os, oo, xs, xo, n);
+        };
         for (; i < n; i++) os.set(Rows.JF, (oo + i) * 4, scalar(op, xs.get(Rows.JF, (xo + i) * 4)));
     }
 
-    static FloatVector vector(UnaryOp op, FloatVector x) {
-        return switch (op) {
-            case SILU -> silu(x);
-            case GELU -> x.mul(phi(x));
-            case QUICK_GELU -> x.div(x.mul(-1.702f).lanewise(VectorOperators.EXP).add(1f));
-            case SIGMOID -> FloatVector.broadcast(F, 1f).div(x.neg().lanewise(VectorOperators.EXP).add(1f));
-        };
+    /** silu, quick_gelu and sigmoid, all x·σ(a·x) or σ(x); returns how many elements were done. */
+    private static long logistic(UnaryOp op, MemorySegment os, long oo, MemorySegment xs, long xo, long n) {
+        float a = op == UnaryOp.QUICK_GELU ? -1.702f : -1f;
+        boolean times = op != UnaryOp.SIGMOID;
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        long i = 0;
+        for (long bound = n - L; i <= bound; i += L) {
+            FloatVector x = FloatVector.fromMemorySegment(F, xs, (xo + i) * 4, LE);
+            FloatVector d = x.mul(a).lanewise(VectorOperators.EXP).add(1f);
+            (times ? x : one).div(d).intoMemorySegment(os, (oo + i) * 4, LE);
+        }
+        return i;
     }
 
     static FloatVector silu(FloatVector x) {
         return x.div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+    }
+
+    /** x·Φ(x) over whole vectors; returns how many elements were done. */
+    private static long gelu(MemorySegment os, long oo, MemorySegment xs, long xo, long n) {
+        FloatVector c0 = FloatVector.broadcast(F, CENTRAL[0]), c1 = FloatVector.broadcast(F, CENTRAL[1]), c2 = FloatVector.broadcast(F, CENTRAL[2]);
+        FloatVector c3 = FloatVector.broadcast(F, CENTRAL[3]), c4 = FloatVector.broadcast(F, CENTRAL[4]), c5 = FloatVector.broadcast(F, CENTRAL[5]);
+        FloatVector c6 = FloatVector.broadcast(F, CENTRAL[6]);
+        FloatVector n0 = FloatVector.broadcast(F, TAIL_NUM[0]), n1 = FloatVector.broadcast(F, TAIL_NUM[1]), n2 = FloatVector.broadcast(F, TAIL_NUM[2]);
+        FloatVector n3 = FloatVector.broadcast(F, TAIL_NUM[3]), n4 = FloatVector.broadcast(F, TAIL_NUM[4]);
+        FloatVector d1 = FloatVector.broadcast(F, TAIL_DEN[1]), d2 = FloatVector.broadcast(F, TAIL_DEN[2]), d3 = FloatVector.broadcast(F, TAIL_DEN[3]);
+        FloatVector d4 = FloatVector.broadcast(F, TAIL_DEN[4]), d5 = FloatVector.broadcast(F, TAIL_DEN[5]);
+        FloatVector half = FloatVector.broadcast(F, 0.5f), one = FloatVector.broadcast(F, 1f), minusOne = FloatVector.broadcast(F, -1f);
+        long i = 0;
+        for (long bound = n - L; i <= bound; i += L) {
+            FloatVector x = FloatVector.fromMemorySegment(F, xs, (xo + i) * 4, LE);
+            FloatVector ax = x.abs();
+            // central: 1/2 + x·P(x²)
+            FloatVector x2 = x.mul(x);
+            FloatVector p = c6.fma(x2, c5).fma(x2, c4).fma(x2, c3).fma(x2, c2).fma(x2, c1).fma(x2, c0);
+            FloatVector central = x.fma(p, half);
+            // tails: T = exp(−a²/2)·N(a)/D(a), a² split as ah² (exact) + al·(a + ah)
+            FloatVector a = ax.min(A_MAX);
+            FloatVector ah = a.reinterpretAsInts().and(0xfffff000).reinterpretAsFloats();
+            FloatVector d = a.sub(ah).mul(a.add(ah)).mul(0.5f);
+            FloatVector e = ah.mul(ah).mul(-0.5f).lanewise(VectorOperators.EXP);
+            FloatVector corr = d.mul(1f / 24).sub(1f / 6).fma(d, half).fma(d, minusOne).fma(d, one);
+            FloatVector num = n4.fma(a, n3).fma(a, n2).fma(a, n1).fma(a, n0);
+            FloatVector den = d5.fma(a, d4).fma(a, d3).fma(a, d2).fma(a, d1).fma(a, one);
+            FloatVector t = e.mul(corr).mul(num.div(den)).blend(0f, ax.compare(VectorOperators.GT, A_MAX));
+            FloatVector tail = one.sub(t).blend(t, x.compare(VectorOperators.LT, 0f));
+            x.mul(tail.blend(central, ax.compare(VectorOperators.LE, C))).intoMemorySegment(os, (oo + i) * 4, LE);
+        }
+        return i;
     }
 
     /** The scalar tail, in float (same formulas as the vectors). */
@@ -130,32 +169,6 @@ final class Activations {
     private static final float[] CENTRAL = {3.989422804e-01f, -6.649038005e-02f, 9.973556597e-03f, -1.187324242e-03f, 1.154150141e-04f, -9.392220291e-06f, 5.939648845e-07f};
     private static final float[] TAIL_NUM = {5.000027290e-01f, 4.589491099e-01f, 1.998984965e-01f, 4.665048915e-02f, 5.154967039e-03f};
     private static final float[] TAIL_DEN = {1.000000000e+00f, 1.715823710e+00f, 1.268687974e+00f, 5.139008446e-01f, 1.169391235e-01f, 1.292152132e-02f};
-
-    /** Φ(x) for L lanes. */
-    static FloatVector phi(FloatVector x) {
-        FloatVector ax = x.abs();
-        // central: 1/2 + x·P(x²)
-        FloatVector x2 = x.mul(x);
-        FloatVector p = FloatVector.broadcast(F, CENTRAL[6]);
-        for (int k = 5; k >= 0; k--) p = p.fma(x2, FloatVector.broadcast(F, CENTRAL[k]));
-        FloatVector central = x.fma(p, FloatVector.broadcast(F, 0.5f));
-        // tails: T = exp(−a²/2)·N(a)/D(a), a² split as ah² (exact) + al·(a + ah)
-        FloatVector a = ax.min(A_MAX);
-        FloatVector ah = a.reinterpretAsInts().and(0xfffff000).reinterpretAsFloats();
-        FloatVector al = a.sub(ah);
-        FloatVector d = al.mul(a.add(ah)).mul(0.5f);
-        FloatVector e = ah.mul(ah).mul(-0.5f).lanewise(VectorOperators.EXP);
-        FloatVector corr = d.mul(1f / 24).sub(1f / 6).fma(d, FloatVector.broadcast(F, 0.5f)).fma(d, FloatVector.broadcast(F, -1f)).fma(d, FloatVector.broadcast(F, 1f));
-        FloatVector num = FloatVector.broadcast(F, TAIL_NUM[4]);
-        for (int k = 3; k >= 0; k--) num = num.fma(a, FloatVector.broadcast(F, TAIL_NUM[k]));
-        FloatVector den = FloatVector.broadcast(F, TAIL_DEN[5]);
-        for (int k = 4; k >= 0; k--) den = den.fma(a, FloatVector.broadcast(F, TAIL_DEN[k]));
-        FloatVector t = e.mul(corr).mul(num.div(den));
-        t = t.blend(0f, ax.compare(VectorOperators.GT, A_MAX));
-        VectorMask<Float> negative = x.compare(VectorOperators.LT, 0f);
-        FloatVector tail = t.neg().add(1f).blend(t, negative);
-        return tail.blend(central, ax.compare(VectorOperators.LE, C));
-    }
 
     /** Φ(x), scalar, same formulas. */
     static float phi(float x) {
