@@ -108,8 +108,9 @@ final class ServeCommand implements Command, Main.SwitchAware {
                 stopped.countDown();
             }, "mm1j-shutdown"));
             err.println("mm1j serve: " + model.describe());
-            err.printf("mm1j serve: model '%s', context %d, %d parallel sequences, queue %d%s%n", name, context, parallel, queue,
-                key != null ? ", API key required" : "");
+            long kv = dev.mm1j.model.text.KvCache.bytes(model.text().config(), context, model.kvDtype()) * parallel;
+            err.printf(java.util.Locale.ROOT, "mm1j serve: model '%s', context %d, %d parallel sequences (KV caches %s %.1f MiB), queue %d%s%n", name,
+                context, parallel, model.kvDtype(), kv / 1048576.0, queue, key != null ? ", API key required" : "");
             out.println("mm1j serve: listening on http://" + hostForUrl(host) + ":" + server.port() + "/v1");
             out.flush();
             stopped.await();
