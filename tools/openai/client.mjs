@@ -5,7 +5,8 @@
 //   node tools/openai/client.mjs [--base http://127.0.0.1:8080/v1] [--key KEY] [--image PNG] [--question TEXT]
 //
 // Checks: the model list; a chat with an image (non-streaming); the same request streamed with the same seed
-// reassembles to the same text and reports usage; a bad request surfaces as openai.BadRequestError (400).
+// reassembles to the same text and reports usage; a bad request surfaces as openai.BadRequestError (400); with
+// --key, a wrong key as openai.AuthenticationError (401).
 // Prints one line per check and exits non-zero on the first failure. Not run by CI.
 import OpenAI from "openai";
 import { readFileSync } from "node:fs";
@@ -76,5 +77,13 @@ try {
   check(false, "an invalid image is refused");
 } catch (e) {
   check(e instanceof OpenAI.BadRequestError && e.status === 400, `an invalid image is refused: ${e.status} ${e.message}`);
+}
+if (key !== "none") {
+  try {
+    await new OpenAI({ baseURL: base, apiKey: key + "-wrong", maxRetries: 0 }).models.list();
+    check(false, "a wrong API key is refused");
+  } catch (e) {
+    check(e instanceof OpenAI.AuthenticationError && e.status === 401, `a wrong API key is refused: ${e.status} ${e.message}`);
+  }
 }
 console.log("all checks passed");
