@@ -56,7 +56,7 @@ def main(model_dir):
         world.render(scene, px).save(os.path.join(out, name), optimize=True)
     tok = load_tokenizer()
     model = load_checkpoint(model_dir) if os.path.exists(os.path.join(model_dir, "model.safetensors")) else None
-    lines = ["# MM1 plain format: <s> + '<image>' per image + '\\nQuestion: ' + question + '\\nAnswer:'",
+    lines = ["# MM1 plain format: <s>Question: {question}\\n<image>...<image>\\nAnswer:  (one <image> per image)",
              "# line format: images | question | expected answer | PyTorch greedy answer", ""]
     for files, q, a in QUESTIONS:
         got = ""

@@ -35,15 +35,16 @@ def main(out_dir):
     os.makedirs(out_dir, exist_ok=True)
     tok = Tokenizer(train(corpus()))
     tok.save(os.path.join(out_dir, "tokenizer.json"))
+    # MM1 plain format: <s>Question: {question}\n<image>…<image>\nAnswer: {answer}</s>
     template = ("{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}"
-                "{{ '<image>' * (message['images'] | default(1)) }}\nQuestion: {{ message['content'] }}\nAnswer:"
+                "Question: {{ message['content'] }}\n{{ '<image>' * (message['images'] | default(1)) }}\nAnswer:"
                 "{% else %} {{ message['content'] }}{{ eos_token }}{% endif %}{% endfor %}")
     cfg = {"tokenizer_class": "PreTrainedTokenizerFast", "bos_token": "<s>", "eos_token": "</s>",
            "pad_token": "<pad>", "add_bos_token": True, "add_eos_token": False,
            "model_max_length": 256, "clean_up_tokenization_spaces": False,
            "extra_special_tokens": {"image_token": "<image>"},
            "chat_template": template,
-           "prompt_format": "<s>" + "<image>" + "\\nQuestion: {question}\\nAnswer:  (one <image> per image); "
+           "prompt_format": "<s>Question: {question}\\n<image>\\nAnswer:  (one <image> per image); "
                             "the model answers ' {answer}' then </s>"}
     with open(os.path.join(out_dir, "tokenizer_config.json"), "w") as f:
         json.dump(cfg, f, indent=2)

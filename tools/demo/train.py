@@ -28,25 +28,30 @@ import torch.nn.functional as F
 from common import (HERE, MODEL_DIR, build_model, export, load_tokenizer, pixels, world)
 
 SEED = 20240611
-MIX = {"caption": 0.25, "count": 0.25, "colour": 0.1, "where": 0.15, "yesno": 0.1, "compare": 0.15}
+MIX = {"caption": 0.2, "count": 0.2, "colour": 0.15, "where": 0.15, "yesno": 0.15, "compare": 0.15}
 SIZES = [84, 96, 112, 126, 168, 224, 252]  # rendered sizes; every image is resized to 84
 
 
 class Probe(nn.Module):
-    """Training helper: per image token, logits for (empty + 5 shapes) and 5 colours."""
+    """Training helper: per image token, logits for (empty + 5 shapes), 5 colours and (stage 2)
+    the token's own grid cell, so that every image embedding says what is where."""
 
     def __init__(self, d):
         super().__init__()
         self.shape = nn.Linear(d, len(world.SHAPES) + 1)
         self.colour = nn.Linear(d, len(world.COLOUR_NAMES))
+        self.cell = nn.Linear(d, 9)
 
-    def loss(self, embeds, scenes):
+    def loss(self, embeds, scenes, with_cell=False):
         tgt = [world.cell_targets(s) for s in scenes]
         shape = torch.tensor([t[0] for t in tgt])
         colour = torch.tensor([t[1] for t in tgt])
         ls, lc = self.shape(embeds), self.colour(embeds)
         loss = F.cross_entropy(ls.reshape(-1, ls.shape[-1]), shape.reshape(-1)) + \
             F.cross_entropy(lc.reshape(-1, lc.shape[-1]), colour.reshape(-1), ignore_index=-1)
+        if with_cell:
+            lp = self.cell(embeds)
+            loss = loss + F.cross_entropy(lp.reshape(-1, 9), torch.arange(9).repeat(lp.shape[0]))
         ok_shape = ls.argmax(-1) == shape
         ok_col = (lc.argmax(-1) == colour) | (colour < 0)
         cell_ok = ok_shape & ok_col
@@ -103,6 +108,16 @@ def main():
     ap.add_argument("--batch1", type=int, default=64)
     ap.add_argument("--batch2", type=int, default=32)
     ap.add_argument("--eval-every", type=int, default=500)
+    ap.add_argument("--rescale-at", type=int, default=-1,
+                    help="stage-2 step at which the image embeddings are scaled down once by "
+                         "--rescale (readout.last / k, probe * k), exactly")
+    ap.add_argument("--rescale", type=float, default=10.0)
+    ap.add_argument("--embed-rms", type=float, default=0.0,
+                    help="stage 2: penalise image embeddings whose RMS exceeds this (0 = off)")
+    ap.add_argument("--mix", default="",
+                    help="stage-2 category weights, e.g. caption=0.1,count=0.3 (others as MIX)")
+    ap.add_argument("--sched-from", type=int, default=-1,
+                    help="restart the stage-2 learning-rate schedule (50-step warm-up, cosine) here")
     ap.add_argument("--freeze-vit", type=int, default=1,
                     help="stage 2: ViT frozen (trained in stage 1), connector + decoder trained")
     ap.add_argument("--run", default=os.path.join(HERE, "run"))
@@ -110,6 +125,9 @@ def main():
     ap.add_argument("--out", default=MODEL_DIR)
     args = ap.parse_args()
     torch.set_num_threads(1)
+    for kv in filter(None, args.mix.split(",")):
+        k, v = kv.split("=")
+        MIX[k] = float(v)
     os.makedirs(args.run, exist_ok=True)
     logf = open(args.log, "a")
 
@@ -138,12 +156,17 @@ def main():
                               {"params": lm_params + list(probe.parameters()), "lr": 1e-3}],
                              weight_decay=0.01)
     rng = random.Random(SEED)
+    rewarm_from = None
     if os.path.exists(state_path):
         st = torch.load(state_path)
         model.load_state_dict(st["model"])
-        probe.load_state_dict(st["probe"])
-        opt1.load_state_dict(st["opt1"])
-        opt2.load_state_dict(st["opt2"])
+        missing = probe.load_state_dict(st["probe"], strict=False).missing_keys
+        if missing:  # the probe grew a head (the run's log says when): fresh optimizer moments
+            log(f"probe heads added {missing}; optimizer state restarted, 100-step re-warmup")
+            rewarm_from = st["step2"]
+        else:
+            opt1.load_state_dict(st["opt1"])
+            opt2.load_state_dict(st["opt2"])
         step1, step2 = st["step1"], st["step2"]
         rng.setstate(st["rng"])
         torch.set_rng_state(st["torch_rng"])
@@ -192,6 +215,16 @@ def main():
             save_state()
 
     # ---- stage 2
+    if step2 == args.rescale_at:
+        # image embeddings were ~50x the text embeddings in size, so nothing the decoder added at
+        # image positions (e.g. "do I match the question") survived its RMSNorms: scale them down.
+        last = model.connector.readout[-1]
+        with torch.no_grad():
+            last.weight /= args.rescale
+            last.bias /= args.rescale
+            for head in (probe.shape, probe.colour, probe.cell):
+                head.weight *= args.rescale
+        log(f"image embeddings scaled by 1/{args.rescale} at stage-2 step {step2}")
     if args.freeze_vit:
         for p in model.vision_tower.parameters():
             p.requires_grad_(False)
@@ -202,6 +235,11 @@ def main():
         exs = make_examples(rng, args.batch2)
         for i, g in enumerate(opt2.param_groups):
             g["lr"] = lr_at(step2, args.stage2_steps, [3e-4, 1e-3][i])
+            if 0 <= args.sched_from <= step2:
+                g["lr"] = lr_at(step2 - args.sched_from, args.stage2_steps - args.sched_from,
+                                [3e-4, 1e-3][i], warm=50)
+            if rewarm_from is not None:
+                g["lr"] *= min(1.0, (step2 - rewarm_from + 1) / 100)
         opt2.zero_grad()
         # two sub-batches (captions, the rest) so that short answers are not padded to caption length
         loss = aux = 0.0
@@ -221,7 +259,9 @@ def main():
                 out = model(ids, x)
                 logits, emb = out["logits"], out["image_embeds"]
             l_ans, exact = answer_loss(logits, lab)
-            l_aux, _, _ = probe.loss(emb, scenes)
+            l_aux, _, _ = probe.loss(emb, scenes, with_cell=True)
+            if args.embed_rms > 0:
+                l_aux = l_aux + F.relu(emb.pow(2).mean(-1).sqrt() - args.embed_rms).pow(2).mean() / 0.3
             share = len(grp) / len(exs)
             ((l_ans + 0.3 * l_aux) * share).backward()
             loss, aux = loss + l_ans.detach() * share, aux + l_aux.detach() * share

@@ -4,9 +4,12 @@ An image is a white square split into a 3x3 grid of cells; each of 1-4 shapes si
 cell (jittered, several sizes). Shapes: circle, square, triangle, star, cross; colours: red, green,
 blue, yellow, purple. The text uses one fixed grammar so that answers can be checked by exact match.
 
-Prompt format ("MM1 plain format", BOS added by the tokenizer):
-    <image>\nQuestion: How many triangles are there?\nAnswer:      -> " two" + EOS
-    <image><image>\nQuestion: Which image has more shapes?\nAnswer: -> " the first" + EOS
+Prompt format ("MM1 plain format", BOS added by the tokenizer): the question first, then one
+`<image>` per image, then "Answer:". The question comes before the images so that, under causal
+attention, every image position can already match itself against what is asked (a small decoder
+trained for an hour on a CPU learns yes/no, colour and counting questions far faster that way).
+    Question: How many triangles are there?\n<image>\nAnswer:      -> " two" + EOS
+    Question: Which image has more shapes?\n<image><image>\nAnswer: -> " the first" + EOS
 """
 import random
 
@@ -193,7 +196,7 @@ def make_example(rng, category):
 
 def prompt_text(n_images, question):
     """The MM1 plain format prompt (without BOS, which the tokenizer adds)."""
-    return "<image>" * n_images + f"\nQuestion: {question}\nAnswer:"
+    return f"Question: {question}\n" + "<image>" * n_images + "\nAnswer:"
 
 
 def answer_text(answer):

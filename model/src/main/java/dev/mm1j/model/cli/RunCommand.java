@@ -51,7 +51,7 @@ final class RunCommand implements Command, Main.SwitchAware {
             Images: --image FILE (repeatable), or inline in the question as <image:FILE>, e.g.
               mm1j run "<image:examples/shapes1.png><image:examples/shapes2.png> Which image has more shapes?"
             --image files come first, then inline ones in the order they appear. With the MM1 chat format all of a
-            question's images go before it, as the model was trained (<s><image>...\\nQuestion: Q\\nAnswer:).
+            question's images go right after it, as the model was trained (<s>Question: Q\\n<image>...\\nAnswer:).
             PNG, JPEG, BMP and GIF are read.
 
             options:

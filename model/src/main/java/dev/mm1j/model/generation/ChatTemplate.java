@@ -16,7 +16,7 @@ public enum ChatTemplate {
     CHATML,
     /** Mistral / Llama 2: {@code <s>[INST] user [/INST]answer</s>}; a system message goes before the first user text. */
     MISTRAL,
-    /** MM1 (the demo model's format): {@code <s>} then {@code <image>…\nQuestion: q\nAnswer:} and {@code ' answer</s>'}. */
+    /** MM1 (the demo model's format): {@code <s>} then {@code Question: q\n<image>…\nAnswer:} (question first, then its images) and {@code ' answer</s>'}. */
     MM1,
     /** No format: the messages' text concatenated (for base models). */
     RAW;
@@ -67,7 +67,7 @@ public enum ChatTemplate {
                 sb.append(orEmpty(bos));
                 for (ChatMessage m : messages) {
                     switch (m.role()) {
-                        case "user" -> sb.append("<image>".repeat(m.images())).append("\nQuestion: ").append(m.content()).append("\nAnswer:");
+                        case "user" -> sb.append(sb.length() > orEmpty(bos).length() ? "\nQuestion: " : "Question: ").append(m.content()).append('\n').append("<image>".repeat(m.images())).append("\nAnswer:");
                         case "assistant" -> sb.append(' ').append(m.content()).append(orEmpty(eos));
                         default -> sb.append(m.content()).append('\n');
                     }

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
 public final class EvalCases {
     /** New tokens per answer, as in tools/demo/eval.py. */
     public static final int MAX_NEW = 48;
-    private static final Pattern QUESTION = Pattern.compile("^((?:<image>)*)\\nQuestion: (.*)\\nAnswer:$", Pattern.DOTALL);
+    private static final Pattern QUESTION = Pattern.compile("^Question: (.*)\\n((?:<image>)*)\\nAnswer:$", Pattern.DOTALL);
 
     private EvalCases() {}
 
@@ -56,13 +56,13 @@ public final class EvalCases {
         return out;
     }
 
-    /** The question of a case's prompt ({@code <image>…\nQuestion: Q\nAnswer:}) as the user would ask it. */
+    /** The question of a case's prompt ({@code Question: Q\n<image>…\nAnswer:}) as the user would ask it. */
     public static Prompt prompt(Case c) {
         Matcher m = QUESTION.matcher(c.prompt());
         if (!m.matches()) throw new Mm1jException("case " + c.id() + ": the prompt is not in the MM1 plain format: " + Json.write(c.prompt()));
-        int images = m.group(1).length() / "<image>".length();
+        int images = m.group(2).length() / "<image>".length();
         if (images != c.images().size()) throw new Mm1jException("case " + c.id() + ": " + images + " <image> in the prompt but " + c.images().size() + " image files");
-        return Prompt.of(m.group(2), c.images().toArray(Path[]::new));
+        return Prompt.of(m.group(1), c.images().toArray(Path[]::new));
     }
 
     /** Answers case {@code c} greedily and compares with the expected answer and with PyTorch. */

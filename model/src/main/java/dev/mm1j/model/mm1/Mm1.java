@@ -51,7 +51,7 @@ import java.util.function.Consumer;
  *
  * <p>Loads MM1 checkpoints ({@code model_type} mm1: images and text) and text-only Llama, Mistral, Qwen2 and
  * Mixtral checkpoints (folders or GGUF files: text only). The prompt is rendered in the checkpoint's chat format
- * (for the demo model the MM1 plain format {@code <s><image>\nQuestion: …\nAnswer:}), tokenized, its images
+ * (for the demo model the MM1 plain format {@code <s>Question: …\n<image>\nAnswer:}), tokenized, its images
  * encoded as one batch and spliced in (spec §7), and the answer generated with the shared {@link Generator}.
  *
  * <p><b>Threads.</b> An {@code Mm1} holds one KV cache and one set of decode buffers: {@link #generate} calls are

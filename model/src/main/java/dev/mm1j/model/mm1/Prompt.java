@@ -23,7 +23,7 @@ import java.util.Objects;
  *     .build();
  * }</pre>
  *
- * With the MM1 chat format a question's images go right before it ({@code <image>…\nQuestion: q\nAnswer:}), as
+ * With the MM1 chat format a question's images go right after it ({@code Question: q\n<image>…\nAnswer:}), as
  * the model was trained; other formats (text-only models) take no images.
  */
 public final class Prompt {

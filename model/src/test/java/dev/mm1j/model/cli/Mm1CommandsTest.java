@@ -93,9 +93,9 @@ class Mm1CommandsTest {
         Mm1.Result api;
         try (Mm1 m = Mm1.load(Path.of(DEMO), Mm1Options.defaults().threads(2))) {
             api = m.generate(Prompt.of(q, Path.of(SHAPES1)), SamplingParams.greedy(), null);
-            // the MM1 plain format, byte for byte: BOS, one <image> per image, the question, "Answer:"
-            assertEquals("<s><image>\nQuestion: " + q + "\nAnswer:", m.promptText(Prompt.of(q, Path.of(SHAPES1))));
-            assertEquals(m.promptIds(Prompt.raw("<image>\nQuestion: " + q + "\nAnswer:", List.of(Prompt.Image.of(Path.of(SHAPES1))))).length,
+            // the MM1 plain format, byte for byte: BOS, the question, one <image> per image, "Answer:"
+            assertEquals("<s>Question: " + q + "\n<image>\nAnswer:", m.promptText(Prompt.of(q, Path.of(SHAPES1))));
+            assertEquals(m.promptIds(Prompt.raw("Question: " + q + "\n<image>\nAnswer:", List.of(Prompt.Image.of(Path.of(SHAPES1))))).length,
                 m.promptIds(Prompt.of(q, Path.of(SHAPES1))).length);
         }
         Result text = run("run", "--model", DEMO, "--image", SHAPES1, q, "--threads", "2");
@@ -132,7 +132,7 @@ class Mm1CommandsTest {
         try (Mm1 m = Mm1.load(Path.of(DEMO), Mm1Options.defaults().threads(2))) {
             Prompt p = Prompt.builder().image(Path.of(SHAPES1)).question("How many shapes are there?").answer("three")
                 .image(Path.of(SHAPES1)).image(Path.of(SHAPES2)).question("Which image has more shapes?").build();
-            assertEquals("<s><image>\nQuestion: How many shapes are there?\nAnswer: three</s><image><image>\nQuestion: Which image has more shapes?\nAnswer:",
+            assertEquals("<s>Question: How many shapes are there?\n<image>\nAnswer: three</s>\nQuestion: Which image has more shapes?\n<image><image>\nAnswer:",
                 m.promptText(p));
             Mm1.Result r = m.generate(p, SamplingParams.greedy(), 8, List.of(), null);
             assertEquals(3, r.images());
