@@ -80,13 +80,22 @@ final class Gemm {
                         compute.run(0, 0, panels);
                     } else {
                         par.run(packX, xPanels, Math.max(1, 64 / MR), 1);
-                        par.run(compute, panels, Math.max(1, NB / NR / 2), 1);
+                        par.run(compute, panels, computeChunk(panels, par.threads()), 1);
                     }
                 }
             }
         } finally {
             this.out = this.x = this.w = null;
         }
+    }
+
+    /**
+     * w panels per phase-2 chunk: a multiple of the thread count of chunks (so that equal chunks split
+     * evenly), each of about 8 panels or more (a w block worth packing into L2) when there are enough.
+     */
+    static int computeChunk(int panels, int threads) {
+        int chunks = threads * Math.max(1, panels / (threads * 8));
+        return (panels + chunks - 1) / chunks;
     }
 
     /** Phase 1: x micro-panels [from, to) of the current block. */

@@ -21,7 +21,7 @@ import jdk.incubator.vector.VectorOperators;
  */
 final class Gemv {
     /** Largest M handled here; more rows go to {@link Gemm}. */
-    static final int MAX_M = 4;
+    static final int MAX_M = 8;
 
     private final Parallel par;
     private final Job job = new Job();
@@ -48,8 +48,13 @@ final class Gemv {
         }
     }
 
+    /** Activations in the layout the dot kernels read; with m > 1, rows up to a multiple of 4 are zeros. */
     private void prepare(MemorySegment x, long xo, long xs, DType wt, int m, int k) {
-        if (xp.length < m * k) xp = new float[m * k];
+        int rows = m == 1 ? 1 : (m + 3) / 4 * 4;
+        if (xp.length < rows * k) xp = new float[rows * k];
+        if (xd.length < rows * k / 32) xd = new float[rows * k / 32];
+        java.util.Arrays.fill(xp, m * k, rows * k, 0f);
+        java.util.Arrays.fill(xd, m * k / 32, rows * k / 32, 0f);
         switch (wt) {
             case F32 -> {
                 for (int i = 0; i < m; i++) MemorySegment.copy(x, Rows.JF, (xo + i * xs) * 4, xp, i * k, k);
@@ -68,7 +73,6 @@ final class Gemv {
                 }
             }
             case Q8_0, Q4_0 -> {
-                if (xd.length < m * k / 32) xd = new float[m * k / 32];
                 for (int i = 0; i < m; i++) QuantDot.quantizeQ8(x, (xo + i * xs) * 4, k, xp, i * k, xd, i * k / 32);
             }
             default -> throw new IllegalArgumentException("[matmul] no GEMV for " + wt);
@@ -100,6 +104,10 @@ final class Gemv {
         @Override
         public void run(int worker, int from, int to) {
             float[] xr = xp, sc = xd;
+            if (m > 1) {
+                batch(worker, xr, sc, from, to);
+                return;
+            }
             int j = from;
             // four weight rows at a time: four memory streams in flight, each activation load used four times
             for (; j + 4 <= to; j += 4) {
@@ -131,7 +139,30 @@ final class Gemv {
                 }
             }
         }
+
+        /** m > 1: each weight row against groups of four activation rows (the weights converted once per group). */
+        private void batch(int worker, float[] xr, float[] sc, int from, int to) {
+            float[] r = four[worker];
+            int blocks = k / 32;
+            for (int j = from; j < to; j++) {
+                long row = wo + j * ws;
+                for (int i0 = 0; i0 < m; i0 += 4) {
+                    switch (wt) {
+                        case F32 -> GemvBatch.f32(w, row * 4, xr, i0 * k, k, r);
+                        case BF16 -> GemvBatch.bf16(w, row * 2, xr, i0 * k, k, r);
+                        case F16 -> GemvBatch.f16(w, row * 2, xr, i0 * k, k, r);
+                        case Q8_0 -> GemvBatch.q8(w, wt.byteSize(row), xr, i0 * k, sc, i0 * blocks, k, r);
+                        case Q4_0 -> GemvBatch.q4(w, wt.byteSize(row), xr, i0 * k, sc, i0 * blocks, k, r);
+                        default -> throw new IllegalStateException();
+                    }
+                    for (int i = i0; i < Math.min(m, i0 + 4); i++) out.set(Rows.JF, (oo + (long) i * n + j) * 4, r[i - i0]);
+                }
+            }
+        }
     }
+
+    /** Scratch for four dots per worker. */
+    private final float[][] four = new float[64][4];
 
     // ------------------------------------------------------------------ dots
 
