@@ -22,11 +22,14 @@ final class Gemm {
     /** Rows of w per micro-panel: two vectors. */
     static final int NR = MicroKernels.NR;
     /** K block (a multiple of the 32-block so quantized rows split on block boundaries). */
-    static final int KC = 256;
+    static final int KC = MicroKernels.RS;
     /** Rows of w per packed block. */
     static final int NB = Math.max(NR, (480 / NR) * NR);
     /** Rows of x per packed block. */
     static final int MB = 2048 / MR * MR;
+
+    /** Offsets of L consecutive rows of a KC-wide buffer (a column read by a gather). */
+    private static final int[] GATHER = java.util.stream.IntStream.range(0, L).map(i -> i * KC).toArray();
 
     private final Parallel par;
     private final Scratch[] scratch;
@@ -67,6 +70,7 @@ final class Gemm {
         this.k = k;
         int mb = Math.min(MB, roundUp(m, MR));
         if (ap.length < mb * KC) ap = new float[mb * KC];
+        assert KC == MicroKernels.RS : "the row-major-A kernel reads x rows KC apart";
         boolean serial = 2L * m * n * k < (1 << 22) || par.threads() == 1;
         int panels = (n + NR - 1) / NR;
         try {
@@ -100,22 +104,16 @@ final class Gemm {
 
     /** Phase 1: x micro-panels [from, to) of the current block. */
     private final class PackX implements Parallel.Body {
-        /** ap[p·MR·kc + kk·MR + i] = x[m0 + p·MR + i, k0 + kk], rows past mc zero. */
+        /**
+         * ap[r·KC + kk] = x[m0 + r, k0 + kk] for the rows of micro-panels [from, to), rows past mc zero: x stays
+         * row-major (a plain copy) and the row-major-A micro-kernel broadcasts from its rows {@code KC} apart.
+         */
         @Override
         public void run(int worker, int from, int to) {
-            float[] rows = scratch[worker].floats(4, MR * KC);
             float[] a = ap;
-            for (int p = from; p < to; p++) {
-                int base = p * MR * kc;
-                for (int i = 0; i < MR; i++) {
-                    int r = p * MR + i;
-                    if (r < mc) MemorySegment.copy(x, Rows.JF, (xo + (long) (m0 + r) * xs + k0) * 4, rows, i * kc, kc);
-                    else java.util.Arrays.fill(rows, i * kc, i * kc + kc, 0f);
-                }
-                for (int kk = 0; kk < kc; kk++) {
-                    int o = base + kk * MR;
-                    for (int i = 0; i < MR; i++) a[o + i] = rows[i * kc + kk];
-                }
+            for (int r = from * MR; r < to * MR; r++) {
+                if (r < mc) MemorySegment.copy(x, Rows.JF, (xo + (long) (m0 + r) * xs + k0) * 4, a, r * KC, kc);
+                else java.util.Arrays.fill(a, r * KC, r * KC + kc, 0f);
             }
         }
     }
@@ -126,7 +124,7 @@ final class Gemm {
         public void run(int worker, int from, int to) {
             Scratch s = scratch[worker];
             float[] bp = s.floats(1, NB * KC);
-            float[] row = s.floats(2, KC);
+            float[] row = s.floats(2, NR * KC);
             float[] tile = s.floats(3, MR * NR);
             float[] a = ap;
             boolean first = k0 == 0;
@@ -138,23 +136,26 @@ final class Gemm {
                     int mr = Math.min(MR, mc - i);
                     for (int j = 0; j < nc; j += NR) {
                         int nr = Math.min(NR, nc - j);
-                        MicroKernels.kernel(a, i * kc, bp, j * kc, kc, tile, 0, NR, false);
+                        MicroKernels.kernelRows(a, i * KC, bp, j * kc, kc, tile, 0, NR, false);
                         merge(tile, out, oo + (long) (m0 + i) * n + nb0 + j, n, mr, nr, first);
                     }
                 }
             }
         }
 
-        /** bp[(j/NR)·NR·kc + kk·NR + j%NR] = w[nb0 + j, k0 + kk] as F32, rows past nc zero. */
-        private void packW(float[] bp, float[] row, int nb0, int nc) {
-            int padded = roundUp(nc, NR);
-            for (int j = 0; j < padded; j++) {
-                int base = (j / NR) * NR * kc + j % NR;
-                if (j < nc) {
-                    Rows.decode(wt, w, wo + (nb0 + j) * ws + k0, row, 0, kc);
-                    for (int kk = 0; kk < kc; kk++) bp[base + kk * NR] = row[kk];
-                } else {
-                    for (int kk = 0; kk < kc; kk++) bp[base + kk * NR] = 0f;
+        /**
+         * bp[(j/NR)·NR·kc + kk·NR + j%NR] = w[nb0 + j, k0 + kk] as F32, rows past nc zero: each NR-row panel is
+         * decoded row by row into {@code rows} (KC apart), then transposed L rows at a time with gathers.
+         */
+        private void packW(float[] bp, float[] rows, int nb0, int nc) {
+            for (int p = 0; p < nc; p += NR) {
+                int base = p * kc;
+                for (int j = 0; j < NR; j++) {
+                    if (p + j < nc) Rows.decode(wt, w, wo + (nb0 + p + j) * ws + k0, rows, j * KC, kc);
+                    else java.util.Arrays.fill(rows, j * KC, j * KC + kc, 0f);
+                }
+                for (int kk = 0; kk < kc; kk++) {
+                    for (int h = 0; h < NR; h += L) FloatVector.fromArray(F, rows, h * KC + kk, GATHER, 0).intoArray(bp, base + kk * NR + h);
                 }
             }
         }

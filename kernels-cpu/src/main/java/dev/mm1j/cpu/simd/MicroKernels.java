@@ -19,8 +19,8 @@ final class MicroKernels {
 
     static final int MR = Vec.BITS >= 512 ? 12 : 6;
     static final int NR = 2 * L;
-    /** Row stride of the row-major A variant (the attention block of keys). */
-    static final int RS = 8 * NR;
+    /** Row stride of the row-major A variant: the GEMM K block and the attention key block (a multiple of NR). */
+    static final int RS = 256;
 
     /** The interleaved-A kernel of this width. */
     static void kernel(float[] ap, int a, float[] bp, int b, int kc, float[] c, int co, int ldc, boolean add) {
