@@ -50,7 +50,8 @@ final class ServeCommand implements Command, Main.SwitchAware {
             + "                      clients do not wait for the JIT (default " + ServerConfig.DEFAULT_WARMUP.toSeconds() + "; 0 = off)\n"
             + "  --template NAME     chat format: llama3, chatml, mistral, mm1, raw (default: from the checkpoint)\n"
             + ModelOptions.HELP
-            + "  --kv-type T         KV-cache storage: f32, f16, bf16 or auto (f16 when the backend computes on it)\n";
+            + "  --kv-type T         KV-cache storage: f32, f16, bf16 or auto (f32 while all caches fit in 256 MiB,\n"
+            + "                      else f16 when the backend computes on it)\n";
     }
 
     @Override
@@ -89,7 +90,7 @@ final class ServeCommand implements Command, Main.SwitchAware {
         ServedModel model;
         try {
             err.println("mm1j serve: loading " + mo.model + " on " + backend.name() + " ...");
-            model = ServedModels.open(mo.model, mo.weights, ModelOptions.ops(backend), mo.kvDtype(backend), t, line -> err.println("mm1j serve: " + line));
+            model = ServedModels.open(mo.model, mo.weights, ModelOptions.ops(backend), kvDtype(mo, backend, ctx, parallel), t, line -> err.println("mm1j serve: " + line));
         } catch (Exception | Error e) {
             backend.close();
             throw e;
@@ -116,6 +117,20 @@ final class ServeCommand implements Command, Main.SwitchAware {
             stopped.await();
         }
         return 0;
+    }
+
+    /**
+     * --kv-type, or for auto: F32 while all the caches take at most 256 MiB in F32 (exact: small models answer as
+     * in PyTorch and as the Mm1 API), else what the backend computes on ({@link ModelOptions#kvDtype}).
+     */
+    static dev.mm1j.core.DType kvDtype(ModelOptions mo, Backend backend, int ctx, int parallel) throws java.io.IOException {
+        dev.mm1j.core.DType preferred = mo.kvDtype(backend);
+        java.nio.file.Path cfg = mo.model.resolve("config.json");
+        if (!mo.kvType.equals("auto") || !java.nio.file.Files.isRegularFile(cfg)) return preferred;
+        dev.mm1j.model.text.TextConfig c = dev.mm1j.model.text.TextConfig.load(cfg);
+        int context = ctx > 0 ? ctx : Math.min(Math.min(c.maxPositionEmbeddings(), c.maxContext()), 4096);
+        long f32 = dev.mm1j.model.text.KvCache.bytes(c, context, dev.mm1j.core.DType.F32) * parallel;
+        return f32 <= 256L << 20 ? dev.mm1j.core.DType.F32 : preferred;
     }
 
     private static String hostForUrl(String host) {
