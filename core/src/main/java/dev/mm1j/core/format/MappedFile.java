@@ -32,11 +32,26 @@ public final class MappedFile implements AutoCloseable {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
-            MemorySegment seg = size == 0 ? arena.allocate(1).asSlice(0, 0) : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            MemorySegment seg = size == 0 ? arena.allocate(1).asSlice(0, 0) : plain(ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena));
             return new MappedFile(path, arena, seg);
         } catch (IOException | UnsupportedOperationException e) {
             arena.close();
             throw new Mm1jException("cannot read " + path + ": " + describe(e), e);
+        }
+    }
+
+    /**
+     * The mapping as a plain native segment: same address, size, scope (the arena) and read-only flag, but the
+     * class of every allocated host segment. Kernels that read weights and activations through the same JDK
+     * code then see one segment class instead of two, which the JIT compiles much better (the CPU backend's
+     * GEMV measured 8.7 vs 13.6 GB/s on one core with a mapped and an allocated segment in the same JVM).
+     * {@code reinterpret} is a restricted method: without native access it is skipped (still correct).
+     */
+    private static MemorySegment plain(MemorySegment mapped) {
+        try {
+            return mapped.reinterpret(mapped.byteSize());
+        } catch (IllegalCallerException e) {
+            return mapped;
         }
     }
 
