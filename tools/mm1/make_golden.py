@@ -13,6 +13,10 @@ Each case is a folder with config.json (spec §3), model.safetensors and expecte
 Cases: `dense` (C-Abstractor, GQA decoder, images at the native size) and `moe` (LLaVA mlp projector,
 vision_feature_layer -2, MoE decoder with 4 experts top 2 on every 2nd layer, images larger than
 image_size so the position embeddings are resized, an image token first and two adjacent).
+`split` has image_split on (grid 1x2, overview before, sub_image_size 28 != image_size 42): its input is
+image.png (60x36), cut as spec §7 says with Pillow here (tiles row-major, the overview first), each view
+encoded on its own and the views' embeddings following each other at the one <image>; pixel_values then
+holds the 3 views, image_embeds [3, tokens, d], logits the sequence with 3 x tokens image positions.
 
     /usr/bin/python3 tools/mm1/make_golden.py [OUT_DIR]
 (default OUT_DIR: model/src/test/resources/golden/mm1)
@@ -47,6 +51,17 @@ CASES = [
                              "max_position_embeddings": 128, "tie_word_embeddings": False,
                              "num_local_experts": 0},
              "vision_feature_layer": -1,
+         }),
+    dict(name="split", size=28, ids=[1, 30, IMAGE, 31, 32],
+         split={"enabled": True, "sub_image_size": 28, "grid": [1, 2], "overview": "before"},
+         config={
+             "vision_config": {"hidden_size": 32, "intermediate_size": 48, "num_hidden_layers": 2,
+                               "num_attention_heads": 4, "image_size": 42, "patch_size": 14},
+             "connector_config": {"type": "c-abstractor", "hidden_size": 16, "depth": 1, "mlp_depth": 2,
+                                  "num_image_tokens": 1, "pos_emb": True},
+             "text_config": {"hidden_size": 32, "intermediate_size": 40, "num_hidden_layers": 2,
+                             "num_attention_heads": 2, "num_key_value_heads": 1, "vocab_size": VOCAB,
+                             "tie_word_embeddings": False},
          }),
     dict(name="moe", size=56, ids=[IMAGE, IMAGE, 1, 40, 41, 42, 2, 60],
          config={
@@ -85,21 +100,29 @@ def run_case(case):
     torch.manual_seed(seed)
     config = {"model_type": "mm1", **case["config"], "image_token_id": IMAGE,
               "bos_token_id": 1, "eos_token_id": 2}
-    model = MM1(config_from_dict(config)).eval()
+    model = MM1(config_from_dict(config)).eval()  # (the reference refuses image_split: done here below)
     randomise(model, gen)
     ids = torch.tensor([case["ids"]])
     n = int((ids == IMAGE).sum())
-    px = torch.randn(n, 3, case["size"], case["size"], generator=gen)
-    out = model(ids, px)
-    greedy = generate(model, case["ids"], px, max_new_tokens=12, eos_token_id=-1)
-    full = model(torch.tensor([case["ids"] + greedy]), px)["logits"][0]
-    top2 = full[-len(greedy) - 1:-1].topk(2, -1).values
-    margin = float((top2[:, 0] - top2[:, 1]).min())
-    expected = {"ids": ids[0].to(torch.int32), "pixel_values": px, "logits": out["logits"][0],
-                "vision_features": out["vision_features"], "image_embeds": out["image_embeds"],
-                "greedy": torch.tensor(greedy, dtype=torch.int32), "min_margin": torch.tensor([margin])}
     folder = os.path.join(OUT, case["name"])
     os.makedirs(folder, exist_ok=True)
+    if "split" in case:
+        config["image_split"] = case["split"]
+        px = split_views(folder, case["split"], gen)
+        feats, emb = model.encode_images(px)
+        h = model.splice(ids, emb.reshape(1, -1, emb.shape[-1]))  # the views follow each other at the <image>
+        out = {"logits": model.language_model.forward_embeds(h), "vision_features": feats, "image_embeds": emb}
+    else:
+        px = torch.randn(n, 3, case["size"], case["size"], generator=gen)
+        out = model(ids, px)
+    expected = {"ids": ids[0].to(torch.int32), "pixel_values": px, "logits": out["logits"][0],
+                "vision_features": out["vision_features"], "image_embeds": out["image_embeds"]}
+    if "split" not in case:
+        greedy = generate(model, case["ids"], px, max_new_tokens=12, eos_token_id=-1)
+        full = model(torch.tensor([case["ids"] + greedy]), px)["logits"][0]
+        top2 = full[-len(greedy) - 1:-1].topk(2, -1).values
+        expected["greedy"] = torch.tensor(greedy, dtype=torch.int32)
+        expected["min_margin"] = torch.tensor([float((top2[:, 0] - top2[:, 1]).min())])
     with open(os.path.join(folder, "config.json"), "w") as fh:
         json.dump(config, fh, indent=1)
     save_file(model.state_dict(), os.path.join(folder, "model.safetensors"),
@@ -108,7 +131,25 @@ def run_case(case):
               {"generator": "tools/mm1/make_golden.py"})
     print(f"{case['name']}: {len(model.state_dict())} weights, ids {case['ids']}, "
           f"logits {list(out['logits'][0].shape)}, image_embeds {list(out['image_embeds'].shape)}, "
-          f"greedy {greedy} (min margin {margin:.3f})")
+          f"greedy {expected.get('greedy', torch.tensor([])).tolist()}")
+
+
+def split_views(folder, split, gen):
+    """image.png (random content, 60x36) cut into its views as spec §7 says; returns their pixels [k, 3, S, S]."""
+    from PIL import Image
+    import numpy as np
+    from mm1ref.preprocess import preprocess
+    arr = (torch.rand(36, 60, 3, generator=gen) * 255).round().to(torch.uint8).numpy()
+    path = os.path.join(folder, "image.png")
+    Image.fromarray(np.ascontiguousarray(arr), "RGB").save(path)
+    img = Image.open(path).convert("RGB")
+    size, (rows, cols) = split["sub_image_size"], split["grid"]
+    big = img.resize((size * cols, size * rows), Image.BICUBIC)
+    views = [big.crop((c * size, r * size, (c + 1) * size, (r + 1) * size)) for r in range(rows) for c in range(cols)]
+    overview = img.resize((size, size), Image.BICUBIC)
+    views = [overview] + views if split["overview"] == "before" else views + [overview]
+    mean, std = [0.48145466, 0.4578275, 0.40821073], [0.26862954, 0.26130258, 0.27577711]
+    return torch.stack([preprocess(v, size, mean, std) for v in views])
 
 
 def main():

@@ -109,14 +109,16 @@ final class Mm1Bench {
         for (int i = images + 1; i < ids.length; i++) ids[i] = randomText(rnd, tc.vocabSize(), config.imageTokenId());
         int positions = p + images * tokensPerImage;
         double[] encodeMs = new double[r], prefillTps = new double[r], genTps = new double[r];
+        double[] busy = new double[3]; // process CPU seconds per wall second, per phase, over the measured runs
+        double[] wall = new double[3];
         try (Tensor pixels = randomPixels(rnd, Math.max(images, 1), s); KvCache cache = model.text().newCache(positions + n, kv);
              DecodeBatch batch = model.text().newDecodeBatch(1); Tensor last = ops.allocate(DType.F32, 1, tc.vocabSize())) {
             for (int run = -1; run < r; run++) {
                 // 1. images
-                long a = System.nanoTime();
+                long a = System.nanoTime(), ca = cpuNanos();
                 Mm1Model.Encoded enc = images > 0 ? model.encode(pixels.slice(0, 0, images)) : null;
                 backend.synchronize();
-                long b = System.nanoTime();
+                long b = System.nanoTime(), cb = cpuNanos();
                 try {
                     // 2. prompt with the image embeddings spliced in
                     cache.reset();
@@ -126,7 +128,7 @@ final class Mm1Bench {
                 } finally {
                     if (enc != null) enc.close();
                 }
-                long c = System.nanoTime();
+                long c = System.nanoTime(), cc = cpuNanos();
                 // 3. generation, one token at a time, logits read back as sampling does
                 KvCache[] one = {cache};
                 int[] tok = new int[1];
@@ -135,8 +137,14 @@ final class Mm1Bench {
                     batch.step(one, tok, 1);
                     batch.copyLogitsToHost(1);
                 }
-                long d = System.nanoTime();
+                long d = System.nanoTime(), cd = cpuNanos();
                 if (run >= 0) {
+                    busy[0] += cb - ca;
+                    busy[1] += cc - cb;
+                    busy[2] += cd - cc;
+                    wall[0] += b - a;
+                    wall[1] += c - b;
+                    wall[2] += d - c;
                     encodeMs[run] = images == 0 ? 0 : (b - a) / 1e6 / images;
                     prefillTps[run] = positions * 1e9 / (c - b);
                     genTps[run] = n == 0 ? 0 : n * 1e9 / (d - c);
@@ -147,19 +155,20 @@ final class Mm1Bench {
         double vitFlops = VisionBench.encoderFlops(config.vision().vision(), s / config.vision().vision().patchSize());
         double tokenFlops = 2.0 * activeParams(tc); // multiply-adds of the decoder per token (weights only)
         double bytes = model.text().bytesPerToken();
-        out.printf(Locale.ROOT, "| %-14s | %-8s | %-10s | %7s | %-22s | %20s | %-26s |%n", "model", "weights", "backend", "threads", "test", "result", "implies");
-        out.printf(Locale.ROOT, "| %-14s | %-8s | %-10s | %7s | %-22s | %20s | %-26s |%n", "-".repeat(14), "-".repeat(8), "-".repeat(10), "-".repeat(7), "-".repeat(22), "-".repeat(20), "-".repeat(26));
-        String row = "| %-14s | %-8s | %-10s | %7d | %-22s | %20s | %-26s |%n";
+        out.printf(Locale.ROOT, "| %-14s | %-8s | %-10s | %7s | %-22s | %26s | %-26s | %5s |%n", "model", "weights", "backend", "threads", "test", "result", "implies", "cores");
+        out.printf(Locale.ROOT, "| %-14s | %-8s | %-10s | %7s | %-22s | %26s | %-26s | %5s |%n", "-".repeat(14), "-".repeat(8), "-".repeat(10), "-".repeat(7), "-".repeat(22), "-".repeat(26), "-".repeat(26), "-".repeat(5));
+        String row = "| %-14s | %-8s | %-10s | %7d | %-22s | %26s | %-26s | %5.2f |%n";
         if (images > 0) {
             out.printf(Locale.ROOT, row, name, weightType, backend.name(), threads, "image " + s + "px x" + images, meanSd(encodeMs, "ms/image"),
-                String.format(Locale.ROOT, "encoder %.1f GFLOP/s", vitFlops / (enc / 1e3) / 1e9));
+                String.format(Locale.ROOT, "encoder %.1f GFLOP/s", vitFlops / (enc / 1e3) / 1e9), cores(busy[0], wall[0]));
         }
         out.printf(Locale.ROOT, row, name, weightType, backend.name(), threads, "pp" + p + (images > 0 ? "+" + images * tokensPerImage + " image" : ""),
-            meanSd(prefillTps, "t/s"), String.format(Locale.ROOT, "%.1f GFLOP/s", pp * tokenFlops / 1e9));
+            meanSd(prefillTps, "t/s"), String.format(Locale.ROOT, "%.1f GFLOP/s", pp * tokenFlops / 1e9), cores(busy[1], wall[1]));
         if (n > 0) {
             out.printf(Locale.ROOT, row, name, weightType, backend.name(), threads, "tg" + n, meanSd(genTps, "t/s"),
-                String.format(Locale.ROOT, "weights %.1f GB/s", tg * bytes / 1e9));
+                String.format(Locale.ROOT, "weights %.1f GB/s", tg * bytes / 1e9), cores(busy[2], wall[2]));
         }
+        out.println("(cores: process CPU time / wall time of the phase; below the thread count the machine was busy with other work)");
         out.printf(Locale.ROOT, "(decoder: %.2f B parameters, %.2f B active per token, %.2f GB of weights read per generated token; encoder %.0f GFLOP per image; KV cache %s)%n",
             totalParams(tc) / 1e9, activeParams(tc) / 1e9, bytes / 1e9, vitFlops / 1e9, kv);
     }
@@ -183,6 +192,16 @@ final class Mm1Bench {
             total += c.isMoeLayer(i) ? c.numLocalExperts() * (3 * d * f + d) : 3 * d * f;
         }
         return total;
+    }
+
+    private static double cores(double cpu, double wallNanos) {
+        return wallNanos == 0 ? 0 : cpu / wallNanos;
+    }
+
+    /** CPU time of the whole process (every thread), or 0 where the JVM does not tell. */
+    private static long cpuNanos() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+            ? Math.max(0, os.getProcessCpuTime()) : 0;
     }
 
     /** The memory random weights may take: the machine's RAM less 3 GiB for the rest. */

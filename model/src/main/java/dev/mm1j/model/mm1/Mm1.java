@@ -235,9 +235,8 @@ public final class Mm1 implements AutoCloseable {
                         encoded = (int) pixels.dim(0);
                         enc = encode(pixels);
                     }
-                    // the k encoder images of an input (tiles + overview with image_split) follow each other: one <image>
-                    Tensor e = enc.embeds();
-                    embeds = e.reshape(n, e.dim(0) / n * e.dim(1), e.dim(2));
+                    embeds = Mm1Model.perInput(enc.embeds(), n); // tiles + overview of an input follow each other
+
                 }
                 expanded = mm1.expand(ids, n, n == 0 ? 0 : (int) embeds.dim(1));
             }

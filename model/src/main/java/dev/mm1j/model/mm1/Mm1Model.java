@@ -184,6 +184,17 @@ public final class Mm1Model implements AutoCloseable {
         }
     }
 
+    /**
+     * The embeddings of {@code inputs} input images as the sequence takes them, [inputs, k·tokens, d]: with
+     * image_split each input is k encoder images (tiles and overview, in order) whose embeddings follow each other at
+     * its one {@code <image>}. A view of {@code embeds} [inputs·k, tokens, d].
+     */
+    public static Tensor perInput(Tensor embeds, int inputs) {
+        long views = embeds.dim(0);
+        if (inputs < 1 || views % inputs != 0) throw new Mm1jException("[images] " + views + " encoded views do not split into " + inputs + " inputs");
+        return embeds.reshape(inputs, views / inputs * embeds.dim(1), embeds.dim(2));
+    }
+
     // ================================================================== the sequence
 
     /**

@@ -199,18 +199,19 @@ public final class RandomMm1Weights implements WeightSource {
         long row = s.shape()[s.shape().length - 1], rows = Tensor.numel(s.shape()) / row;
         int blocks = Math.toIntExact((rows + ROWS_PER_BLOCK - 1) / ROWS_PER_BLOCK);
         long nameSeed = seed * 0x9E3779B97F4A7C15L ^ name.hashCode();
-        double bound = STD * Math.sqrt(3);
         IntStream.range(0, blocks).parallel().forEach(b -> {
             SplittableRandom rnd = new SplittableRandom(nameSeed + 0x632BE59BD9B4E019L * b);
             float[] buf = new float[Math.toIntExact(row)];
             long r1 = Math.min(rows, (long) (b + 1) * ROWS_PER_BLOCK);
             for (long r = (long) b * ROWS_PER_BLOCK; r < r1; r++) {
-                for (int j = 0; j < buf.length; j++) buf[j] = s.kind() == Kind.ONES ? 1f : (float) ((rnd.nextDouble() * 2 - 1) * bound);
                 long off = t.byteSize(r * row);
+                if (t == DType.Q8_0 || t == DType.Q4_0) {
+                    randomBlocks(rnd, t, row / t.blockSize(), seg, off);
+                    continue;
+                }
+                fill(rnd, buf, s.kind() == Kind.ONES);
                 if (t == DType.F32) {
                     MemorySegment.copy(buf, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED, off, buf.length);
-                } else if (t.isQuantized()) {
-                    Quant.encode(t, buf, 0, buf.length, seg, off);
                 } else {
                     for (int j = 0; j < buf.length; j++) {
                         short h = t == DType.BF16 ? Quant.f32ToBf16(buf[j]) : Quant.f32ToF16(buf[j]);
@@ -220,6 +221,45 @@ public final class RandomMm1Weights implements WeightSource {
             }
         });
         return out;
+    }
+
+    /** Uniform values with standard deviation {@link #STD} (two from each random long), or ones. */
+    private static void fill(SplittableRandom rnd, float[] buf, boolean ones) {
+        if (ones) {
+            java.util.Arrays.fill(buf, 1f);
+            return;
+        }
+        float scale = (float) (STD * Math.sqrt(3) / (1L << 31));
+        for (int j = 0; j < buf.length; j += 2) {
+            long v = rnd.nextLong();
+            buf[j] = (int) v * scale;
+            if (j + 1 < buf.length) buf[j + 1] = (int) (v >>> 32) * scale;
+        }
+    }
+
+    /**
+     * {@code n} quantized blocks drawn directly (no floats): uniform quants with the scale that makes the values
+     * uniform in ±STD·√3 — Q8_0 quants in [−127, 127] with d = bound/127, Q4_0 nibbles (q − 8 in [−8, 7]) with
+     * d = bound/8. The same distribution quantizing uniform floats would give, a hundred times faster.
+     */
+    private static void randomBlocks(SplittableRandom rnd, DType t, long n, MemorySegment seg, long off) {
+        double bound = STD * Math.sqrt(3);
+        boolean q8 = t == DType.Q8_0;
+        short d = Quant.f32ToF16((float) (q8 ? bound / 127 : bound / 8));
+        int bytes = q8 ? 32 : 16, size = bytes + 2;
+        for (long b = 0; b < n; b++) {
+            long o = off + b * size;
+            seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, o, d);
+            for (int j = 0; j < bytes; j += 8) {
+                long v = rnd.nextLong();
+                if (q8) { // each byte 0..255 mapped onto −127..127
+                    long m = 0;
+                    for (int k = 0; k < 8; k++) m |= ((((v >>> (8 * k)) & 0xff) * 255 >>> 8) - 127 & 0xffL) << (8 * k);
+                    v = m;
+                }
+                seg.set(ValueLayout.JAVA_LONG_UNALIGNED, o + 2 + j, v);
+            }
+        }
     }
 
     @Override

@@ -20,6 +20,8 @@ import dev.mm1j.model.generation.Generator;
 import dev.mm1j.model.generation.SamplingParams;
 import dev.mm1j.model.nn.Params;
 import dev.mm1j.model.text.KvCache;
+import dev.mm1j.model.vision.ImageDecoder;
+import dev.mm1j.model.vision.ImagePreprocessor;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -110,6 +112,39 @@ class Mm1GoldenTest {
                     java.util.Arrays.toString(r.tokens()), want.tensor("min_margin").toFloatArray()[0]);
                 assertArrayEquals(greedy, r.tokens(), "greedy continuation");
                 assertEquals(expanded.length + greedy.length - 1, cache.position());
+            }
+        }
+    }
+
+    /**
+     * image_split (grid 1x2, overview before, sub-images smaller than image_size): the PNG cut into its views in Java
+     * gives PyTorch's pixels, and with each view encoded on its own and the views' embeddings following each other at
+     * the one {@code <image>}, the logits of the whole sequence.
+     */
+    @ParameterizedTest(name = "split on {1}")
+    @MethodSource("cases")
+    void splitImagesFollowEachOtherAtTheirToken(String ignored, String backendName) throws Exception {
+        if (!ignored.equals("dense")) return; // once per backend
+        Path folder = DIR.resolve("split");
+        try (SafetensorsFile want = SafetensorsFile.open(folder.resolve("expected.safetensors"));
+             Backend backend = Backends.create(backendName, BackendOptions.threads(2));
+             Mm1Model m = Mm1Model.open(folder, null, new Ops(backend, new ReferenceBackend()), null);
+             Tensor pixels = new ImagePreprocessor(m.config().vision(), ImageDecoder.withDefaultLimit()).pixels(List.of(folder.resolve("image.png")));
+             Mm1Model.Encoded enc = m.encode(pixels)) {
+            assertEquals(3, pixels.dim(0), "2 tiles and the overview");
+            assertTrue(relError(want.tensor("pixel_values").toFloatArray(), pixels.toFloatArray()) <= 1e-5, "pixel values of the views");
+            int[] ids = want.tensor("ids").toIntArray();
+            Tensor perInput = Mm1Model.perInput(enc.embeds(), 1);
+            assertEquals(m.config().tokensPerImage(), perInput.dim(1));
+            int[] expanded = m.expand(ids, 1, (int) perInput.dim(1));
+            int v = m.config().text().vocabSize();
+            try (KvCache cache = m.text().newCache(expanded.length, DType.F32); Tensor logits = m.ops().allocate(DType.F32, expanded.length, v)) {
+                m.prefill(cache, expanded, perInput, 0, expanded.length, logits);
+                float[] got = new float[expanded.length * v];
+                backend.copyOut(logits, java.lang.foreign.MemorySegment.ofArray(got));
+                double e = relError(want.tensor("logits").toFloatArray(), got);
+                System.out.printf("[golden mm1] split %-9s logits rel err %.2e%n", backendName, e);
+                assertTrue(e <= TOL, "split logits: " + e);
             }
         }
     }
