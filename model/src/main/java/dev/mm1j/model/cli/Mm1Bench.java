@@ -204,8 +204,22 @@ final class Mm1Bench {
             ? Math.max(0, os.getProcessCpuTime()) : 0;
     }
 
-    /** The memory random weights may take: the machine's RAM less 3 GiB for the rest. */
+    /**
+     * The memory random weights may take: what the OS reports available now (Linux MemAvailable: free plus
+     * reclaimable cache), less 1.5 GiB for activations, KV cache and the JVM; elsewhere the RAM less 3 GiB. A shared
+     * machine's other work counts: a model that would fit an idle machine is refused rather than OOM-killed.
+     */
     static long memoryLimit() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) {
+                    long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
+                    return Math.max(1L << 30, kb * 1024 - (3L << 29));
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            // not Linux: fall through
+        }
         if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
             return Math.max(1L << 30, os.getTotalMemorySize() - (3L << 30));
         }

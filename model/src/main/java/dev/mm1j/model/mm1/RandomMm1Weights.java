@@ -49,16 +49,10 @@ public final class RandomMm1Weights implements WeightSource {
      * line on a terminal. Fails before allocating when the weights would exceed {@code maxBytes}.
      */
     public RandomMm1Weights(Mm1Config c, DType dtype, long seed, long maxBytes) {
-        if (!(dtype.isFloat() || dtype == DType.Q8_0 || dtype == DType.Q4_0)) throw new Mm1jException("random weights: dtype " + dtype + " is not f32, f16, bf16, q8_0 or q4_0");
-        this.dtype = dtype;
-        this.seed = seed;
-        this.description = "random weights (" + dtype + ", seed " + seed + ")";
-        vision(c.vision().vision(), c.vision().layersToRun());
-        connector(c.vision().connector(), c.vision().vision(), c.text().hiddenSize());
-        text(c.text());
+        this(c, dtype, seed);
         long bytes = byteSize();
         if (bytes > maxBytes) {
-            throw new Mm1jException(String.format(java.util.Locale.ROOT, "the random weights would take %.1f GiB in %s, more than the %.1f GiB allowed%s",
+            throw new Mm1jException(String.format(java.util.Locale.ROOT, "the random weights would take %.1f GiB in %s, more than the %.1f GiB of memory available%s",
                 bytes / (double) (1L << 30), dtype, maxBytes / (double) (1L << 30),
                 c.text().numLocalExperts() > 0 ? " (use fewer experts, e.g. --experts 8, or --weights q4_0)" : " (try --weights q8_0 or q4_0)"));
         }
@@ -72,6 +66,21 @@ public final class RandomMm1Weights implements WeightSource {
             close();
             throw e;
         }
+    }
+
+    private RandomMm1Weights(Mm1Config c, DType dtype, long seed) {
+        if (!(dtype.isFloat() || dtype == DType.Q8_0 || dtype == DType.Q4_0)) throw new Mm1jException("random weights: dtype " + dtype + " is not f32, f16, bf16, q8_0 or q4_0");
+        this.dtype = dtype;
+        this.seed = seed;
+        this.description = "random weights (" + dtype + ", seed " + seed + ")";
+        vision(c.vision().vision(), c.vision().layersToRun());
+        connector(c.vision().connector(), c.vision().vision(), c.text().hiddenSize());
+        text(c.text());
+    }
+
+    /** Bytes the weights of {@code c} take with matmul weights in {@code dtype} (nothing is allocated). */
+    public static long bytes(Mm1Config c, DType dtype) {
+        return new RandomMm1Weights(c, dtype, 0).byteSize();
     }
 
     /** Bytes the tensors take in memory. */
