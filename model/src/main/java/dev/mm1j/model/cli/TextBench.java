@@ -44,26 +44,27 @@ final class TextBench {
                 DType kv = mo.kvDtype(backend);
                 err.println("mm1j bench: " + model.describe() + "; backend " + backend.description() + "; KV cache " + kv);
                 String modelName = ckpt.config().modelType() + " " + human(model.parameterCount()) + " " + model.describe().replaceAll(".*weights ", "");
-                out.printf(Locale.ROOT, "| %-22s | %10s | %-10s | %7s | %6s | %18s | %12s |%n", "model", "size", "backend", "threads", "test", "t/s", "weights GB/s");
-                out.printf(Locale.ROOT, "| %-22s | %10s | %-10s | %7s | %6s | %18s | %12s |%n", "-".repeat(22), "-".repeat(10), "-".repeat(10), "-".repeat(7), "-".repeat(6), "-".repeat(18), "-".repeat(12));
+                out.printf(Locale.ROOT, "| %-22s | %10s | %-10s | %7s | %6s | %18s | %12s | %9s |%n", "model", "size", "backend", "threads", "test", "t/s", "weights GB/s", "t/s (CPU)");
+                out.printf(Locale.ROOT, "| %-22s | %10s | %-10s | %7s | %6s | %18s | %12s | %9s |%n", "-".repeat(22), "-".repeat(10), "-".repeat(10), "-".repeat(7), "-".repeat(6), "-".repeat(18), "-".repeat(12), "-".repeat(9));
                 String size = String.format(Locale.ROOT, "%.2f GiB", model.weightBytes() / (double) (1L << 30));
                 int threads = mo.threads > 0 ? mo.threads : Runtime.getRuntime().availableProcessors();
                 SplittableRandom rnd = new SplittableRandom(1234);
                 int vocab = model.config().vocabSize();
                 try (KvCache cache = model.newCache(Math.max(p, n), kv)) {
                     if (p > 0) {
-                        double[] tps = measure(r, () -> prefill(model, cache, randomIds(rnd, p, vocab)), p);
-                        out.printf(Locale.ROOT, "| %-22s | %10s | %-10s | %7d | %6s | %18s | %12s |%n", modelName, size, backend.name(), threads, "pp" + p, meanSd(tps), "");
+                        double[] tps = measure(r, () -> prefill(model, cache, randomIds(rnd, p, vocab)), p, threads);
+                        out.printf(Locale.ROOT, "| %-22s | %10s | %-10s | %7d | %6s | %18s | %12s | %9.2f |%n", modelName, size, backend.name(), threads, "pp" + p, meanSd(tps), "", tps[r]);
                     }
                     if (n > 0) {
                         try (DecodeBatch batch = model.newDecodeBatch(1)) {
-                            double[] tps = measure(r, () -> generate(batch, cache, randomIds(rnd, n, vocab)), n);
+                            double[] tps = measure(r, () -> generate(batch, cache, randomIds(rnd, n, vocab)), n, threads);
                             double gbs = mean(tps) * model.bytesPerToken() / 1e9;
-                            out.printf(Locale.ROOT, "| %-22s | %10s | %-10s | %7d | %6s | %18s | %12.1f |%n", modelName, size, backend.name(), threads, "tg" + n, meanSd(tps), gbs);
+                            out.printf(Locale.ROOT, "| %-22s | %10s | %-10s | %7d | %6s | %18s | %12.1f | %9.2f |%n", modelName, size, backend.name(), threads, "tg" + n, meanSd(tps), gbs, tps[r]);
                         }
                     }
                 }
-                err.printf(Locale.ROOT, "mm1j bench: generation reads %.3f GB of weights per token%n", model.bytesPerToken() / 1e9);
+                err.printf(Locale.ROOT, "mm1j bench: generation reads %.3f GB of weights per token; t/s (CPU) = tokens / (process CPU time / threads),"
+                    + " what the rate would be with the cores to ourselves (for shared machines)%n", model.bytesPerToken() / 1e9);
             }
         }
         return 0;
@@ -105,24 +106,30 @@ final class TextBench {
         return System.nanoTime() - t0;
     }
 
-    /** One warm-up run, then r measured runs; tokens/s of each. */
-    private static double[] measure(int r, java.util.function.LongSupplier run, int tokens) {
+    /** One warm-up run, then r measured runs: tokens/s of each, then (last entry) tokens/s of process CPU time per thread. */
+    private static double[] measure(int r, java.util.function.LongSupplier run, int tokens, int threads) {
+        com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         run.getAsLong();
-        double[] tps = new double[r];
+        double[] tps = new double[r + 1];
+        long cpu0 = os.getProcessCpuTime();
         for (int i = 0; i < r; i++) tps[i] = tokens * 1e9 / run.getAsLong();
+        long cpu = os.getProcessCpuTime() - cpu0;
+        tps[r] = cpu > 0 ? (double) tokens * r * 1e9 * threads / cpu : 0;
         return tps;
     }
 
+    /** Mean of the measured runs (the last entry is the CPU-time rate). */
     private static double mean(double[] x) {
         double s = 0;
-        for (double v : x) s += v;
-        return s / x.length;
+        for (int i = 0; i < x.length - 1; i++) s += x[i];
+        return s / (x.length - 1);
     }
 
     private static String meanSd(double[] x) {
+        int n = x.length - 1;
         double m = mean(x), ss = 0;
-        for (double v : x) ss += (v - m) * (v - m);
-        double sd = x.length > 1 ? Math.sqrt(ss / (x.length - 1)) : 0;
+        for (int i = 0; i < n; i++) ss += (x[i] - m) * (x[i] - m);
+        double sd = n > 1 ? Math.sqrt(ss / (n - 1)) : 0;
         return String.format(Locale.ROOT, "%.2f ± %.2f", m, sd);
     }
 }
