@@ -74,6 +74,7 @@ final class Gemv {
             }
             case Q8_0, Q4_0 -> {
                 for (int i = 0; i < m; i++) QuantDot.quantizeQ8(x, (xo + i * xs) * 4, k, xp, i * k, xd, i * k / 32);
+                if (wt == DType.Q4_0) QuantDot.prescaleHighHalves(xp, m * k);
             }
             default -> throw new IllegalArgumentException("[matmul] no GEMV for " + wt);
         }
@@ -117,9 +118,15 @@ final class Gemv {
                     switch (wt) {
                         case F32 -> dotF32x4(w, row * 4, ws * 4, xr, i * k, k, out, ob);
                         case BF16 -> dotBf16x4(w, row * 2, ws * 2, xr, i * k, k, out, ob);
-                        case F16 -> dotF16x4(w, row * 2, ws * 2, xr, i * k, k, out, ob);
+                        case F16 -> {
+                            dotF16x2(w, row * 2, ws * 2, xr, i * k, k, out, ob);
+                            dotF16x2(w, (row + 2 * ws) * 2, ws * 2, xr, i * k, k, out, ob + 8);
+                        }
                         case Q8_0 -> QuantDot.dotQ8x4(w, wt.byteSize(row), wt.byteSize(ws), xr, i * k, sc, i * k / 32, k, out, ob);
-                        case Q4_0 -> QuantDot.dotQ4x4(w, wt.byteSize(row), wt.byteSize(ws), xr, i * k, sc, i * k / 32, k, out, ob);
+                        case Q4_0 -> {
+                            QuantDot.dotQ4x2(w, wt.byteSize(row), wt.byteSize(ws), xr, i * k, sc, i * k / 32, k, out, ob);
+                            QuantDot.dotQ4x2(w, wt.byteSize(row + 2 * ws), wt.byteSize(ws), xr, i * k, sc, i * k / 32, k, out, ob + 8);
+                        }
                         default -> throw new IllegalStateException();
                     }
                 }
@@ -251,31 +258,25 @@ final class Gemv {
         return Float.intBitsToFloat((b & 0xffff) << 16);
     }
 
-    /** Four F16 rows against even/odd-split activations. */
-    static void dotF16x4(MemorySegment w, long wb, long rb, float[] x, int xo, int k, MemorySegment out, long ob) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+    /** Two F16 rows {@code rb} bytes apart against even/odd-split activations (four would not fit C2's inlining budget). */
+    static void dotF16x2(MemorySegment w, long wb, long rb, float[] x, int xo, int k, MemorySegment out, long ob) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
         int j = 0;
         for (int bound = k - 2 * L; j <= bound; j += 2 * L) {
             FloatVector xe = FloatVector.fromArray(F, x, xo + j), xd = FloatVector.fromArray(F, x, xo + j + L);
             long o = wb + j * 2L;
             IntVector v0 = IntVector.fromMemorySegment(I, w, o, LE), v1 = IntVector.fromMemorySegment(I, w, o + rb, LE);
-            IntVector v2 = IntVector.fromMemorySegment(I, w, o + 2 * rb, LE), v3 = IntVector.fromMemorySegment(I, w, o + 3 * rb, LE);
             a0 = Vec.f16High(v0).fma(xd, Vec.f16High(v0.lanewise(VectorOperators.LSHL, 16)).fma(xe, a0));
             a1 = Vec.f16High(v1).fma(xd, Vec.f16High(v1.lanewise(VectorOperators.LSHL, 16)).fma(xe, a1));
-            a2 = Vec.f16High(v2).fma(xd, Vec.f16High(v2.lanewise(VectorOperators.LSHL, 16)).fma(xe, a2));
-            a3 = Vec.f16High(v3).fma(xd, Vec.f16High(v3.lanewise(VectorOperators.LSHL, 16)).fma(xe, a3));
         }
         float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
         for (; j < k; j++) {
             long o = wb + j * 2L;
-            float xv = x[xo + j];
-            s0 += Float.float16ToFloat(w.get(Rows.JS, o)) * xv;
-            s1 += Float.float16ToFloat(w.get(Rows.JS, o + rb)) * xv;
-            s2 += Float.float16ToFloat(w.get(Rows.JS, o + 2 * rb)) * xv;
-            s3 += Float.float16ToFloat(w.get(Rows.JS, o + 3 * rb)) * xv;
+            s0 += Float.float16ToFloat(w.get(Rows.JS, o)) * x[xo + j];
+            s1 += Float.float16ToFloat(w.get(Rows.JS, o + rb)) * x[xo + j];
         }
-        store4(out, ob, s0, s1, s2, s3);
+        out.set(Rows.JF, ob, s0);
+        out.set(Rows.JF, ob + 4, s1);
     }
 
     /** BF16 weights against even/odd-split activations. */

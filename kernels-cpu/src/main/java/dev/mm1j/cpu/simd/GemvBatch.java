@@ -94,7 +94,7 @@ final class GemvBatch {
         sums(a0, a1, a2, a3, r);
     }
 
-    /** Q4_0 row at byte wb against four Q8-quantized rows. */
+    /** Q4_0 row at byte wb against four Q8-quantized rows (high halves prescaled, see {@link QuantDot}). */
     static void q4(MemorySegment w, long wb, float[] q, int xq, float[] d, int dd, int k, float[] r) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int blocks = k / 32;
@@ -106,8 +106,8 @@ final class GemvBatch {
                 ByteVector b = ByteVector.fromMemorySegment(B, w, o + 2 + p, LE);
                 for (int part = 0; part < BPARTS; part++) {
                     IntVector v = (IntVector) b.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
-                    FloatVector lo = (FloatVector) v.and(15).sub(8).convert(VectorOperators.I2F, 0);
-                    FloatVector hi = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0);
+                    FloatVector lo = v.and(15).or(0x4B000000).reinterpretAsFloats().sub(8388608f + 8f);
+                    FloatVector hi = v.and(0xF0).or(0x4B000000).reinterpretAsFloats().sub(8388608f + 128f);
                     int j = xb + p + part * L;
                     s0 = hi.fma(FloatVector.fromArray(F, q, j + 16), lo.fma(FloatVector.fromArray(F, q, j), s0));
                     s1 = hi.fma(FloatVector.fromArray(F, q, j + k + 16), lo.fma(FloatVector.fromArray(F, q, j + k), s1));

@@ -104,68 +104,67 @@ final class QuantDot {
         Gemv.store4(out, ob, a0.reduceLanes(VectorOperators.ADD), a1.reduceLanes(VectorOperators.ADD), a2.reduceLanes(VectorOperators.ADD), a3.reduceLanes(VectorOperators.ADD));
     }
 
-    /** Four Q4_0 rows {@code rb} bytes apart; results to out at byte {@code ob}. */
-    static void dotQ4x4(MemorySegment w, long wb, long rb, float[] q, int xq, float[] d, int dd, int k, MemorySegment out, long ob) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+    /**
+     * Q4_0 nibbles become floats without conversions: {@code (v & 15) | 2^23} reads as {@code 2^23 + q}, so one
+     * subtraction gives {@code q − 8}; the high nibble is masked in place, {@code (v & 0xF0) | 2^23} reads as
+     * {@code 2^23 + 16q}, giving {@code 16(q − 8)}, which is why the activations' high halves are prescaled by
+     * 1/16 ({@link #prescaleHighHalves}). Everything stays exact: integers below 2^24 and power-of-two scales.
+     */
+    private static final int MAGIC = 0x4B000000;
+    private static final float LO_BIAS = 8388608f + 8f, HI_BIAS = 8388608f + 128f;
+
+    /** Divides elements 16..31 of every 32-block of {@code q[0..n)} by 16 (exact), for the Q4_0 dots. */
+    static void prescaleHighHalves(float[] q, int n) {
+        for (int b = 0; b < n; b += 32) {
+            for (int j = 16; j < 32; j++) q[b + j] *= 0.0625f;
+        }
+    }
+
+    /** Two Q4_0 rows {@code rb} bytes apart; results to out at byte {@code ob} (four would not fit C2's inlining budget). */
+    static void dotQ4x2(MemorySegment w, long wb, long rb, float[] q, int xq, float[] d, int dd, int k, MemorySegment out, long ob) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int blk = 0; blk < k / 32; blk++) {
             long o = wb + blk * 18L;
-            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0;
             for (int p = 0; p < 16; p += B.length()) {
                 ByteVector b0 = ByteVector.fromMemorySegment(B, w, o + 2 + p, LE), b1 = ByteVector.fromMemorySegment(B, w, o + rb + 2 + p, LE);
-                ByteVector b2 = ByteVector.fromMemorySegment(B, w, o + 2 * rb + 2 + p, LE), b3 = ByteVector.fromMemorySegment(B, w, o + 3 * rb + 2 + p, LE);
                 for (int part = 0; part < BPARTS; part++) {
                     int j = xq + blk * 32 + p + part * L;
                     FloatVector xlo = FloatVector.fromArray(F, q, j), xhi = FloatVector.fromArray(F, q, j + 16);
-                    s0 = nibbles(b0, part, xlo, xhi, s0);
-                    s1 = nibbles(b1, part, xlo, xhi, s1);
-                    s2 = nibbles(b2, part, xlo, xhi, s2);
-                    s3 = nibbles(b3, part, xlo, xhi, s3);
+                    IntVector v0 = (IntVector) b0.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
+                    IntVector v1 = (IntVector) b1.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
+                    s0 = v0.and(0xF0).or(MAGIC).reinterpretAsFloats().sub(HI_BIAS).fma(xhi, v0.and(15).or(MAGIC).reinterpretAsFloats().sub(LO_BIAS).fma(xlo, s0));
+                    s1 = v1.and(0xF0).or(MAGIC).reinterpretAsFloats().sub(HI_BIAS).fma(xhi, v1.and(15).or(MAGIC).reinterpretAsFloats().sub(LO_BIAS).fma(xlo, s1));
                 }
             }
             float dx = d[dd + blk];
             a0 = s0.fma(scale(w, o, dx), a0);
             a1 = s1.fma(scale(w, o + rb, dx), a1);
-            a2 = s2.fma(scale(w, o + 2 * rb, dx), a2);
-            a3 = s3.fma(scale(w, o + 3 * rb, dx), a3);
         }
-        Gemv.store4(out, ob, a0.reduceLanes(VectorOperators.ADD), a1.reduceLanes(VectorOperators.ADD), a2.reduceLanes(VectorOperators.ADD), a3.reduceLanes(VectorOperators.ADD));
+        out.set(Rows.JF, ob, a0.reduceLanes(VectorOperators.ADD));
+        out.set(Rows.JF, ob + 4, a1.reduceLanes(VectorOperators.ADD));
     }
 
-    /** s + (lo − 8)·xlo + (hi − 8)·xhi for the nibbles of part {@code part} of b. */
-    private static FloatVector nibbles(ByteVector b, int part, FloatVector xlo, FloatVector xhi, FloatVector s) {
-        IntVector v = (IntVector) b.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
-        FloatVector lo = (FloatVector) v.and(15).sub(8).convert(VectorOperators.I2F, 0);
-        FloatVector hi = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0);
-        return hi.fma(xhi, lo.fma(xlo, s));
-    }
-
-    /** Σ over k/32 Q4_0 blocks at byte {@code wb} against quantized activations. */
+    /** Σ over k/32 Q4_0 blocks at byte {@code wb} against quantized activations (high halves prescaled). */
     static float dotQ4(MemorySegment w, long wb, float[] q, int xq, float[] d, int dd, int k) {
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
-        int blocks = k / 32;
-        int blk = 0;
-        for (; blk + 1 < blocks; blk += 2) {
-            acc0 = blockQ4(w, wb + blk * 18L, q, xq + blk * 32).fma(scale(w, wb + blk * 18L, d[dd + blk]), acc0);
-            acc1 = blockQ4(w, wb + (blk + 1) * 18L, q, xq + (blk + 1) * 32).fma(scale(w, wb + (blk + 1) * 18L, d[dd + blk + 1]), acc1);
+        for (int blk = 0; blk < k / 32; blk++) {
+            long o = wb + blk * 18L;
+            FloatVector s = FloatVector.zero(F);
+            for (int p = 0; p < 16; p += B.length()) {
+                ByteVector b = ByteVector.fromMemorySegment(B, w, o + 2 + p, LE);
+                for (int part = 0; part < BPARTS; part++) {
+                    int j = xq + blk * 32 + p + part * L;
+                    IntVector v = (IntVector) b.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
+                    s = v.and(15).or(MAGIC).reinterpretAsFloats().sub(LO_BIAS).fma(FloatVector.fromArray(F, q, j), s);
+                    s = v.and(0xF0).or(MAGIC).reinterpretAsFloats().sub(HI_BIAS).fma(FloatVector.fromArray(F, q, j + 16), s);
+                }
+            }
+            FloatVector sc = scale(w, o, d[dd + blk]);
+            if ((blk & 1) == 0) acc0 = s.fma(sc, acc0);
+            else acc1 = s.fma(sc, acc1);
         }
-        if (blk < blocks) acc0 = blockQ4(w, wb + blk * 18L, q, xq + blk * 32).fma(scale(w, wb + blk * 18L, d[dd + blk]), acc0);
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
-    /** Lane sums of (q_w − 8)·q_x over one Q4_0 block: low nibbles are elements 0..15, high nibbles 16..31. */
-    private static FloatVector blockQ4(MemorySegment w, long off, float[] q, int xq) {
-        FloatVector s = FloatVector.zero(F);
-        for (int p = 0; p < 16; p += B.length()) {
-            ByteVector b = ByteVector.fromMemorySegment(B, w, off + 2 + p, LE);
-            for (int part = 0; part < BPARTS; part++) {
-                IntVector v = (IntVector) b.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
-                int j = xq + p + part * L;
-                FloatVector lo = (FloatVector) v.and(15).sub(8).convert(VectorOperators.I2F, 0);
-                FloatVector hi = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0);
-                s = lo.fma(FloatVector.fromArray(F, q, j), s);
-                s = hi.fma(FloatVector.fromArray(F, q, j + 16), s);
-            }
-        }
-        return s;
-    }
 }
