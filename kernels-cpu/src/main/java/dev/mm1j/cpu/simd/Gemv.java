@@ -119,8 +119,8 @@ final class Gemv {
                         case F32 -> dotF32x4(w, row * 4, ws * 4, xr, i * k, k, out, ob);
                         case BF16 -> dotBf16x4(w, row * 2, ws * 2, xr, i * k, k, out, ob);
                         case F16 -> {
-                            dotF16x2(w, row * 2, ws * 2, xr, i * k, k, out, ob);
-                            dotF16x2(w, (row + 2 * ws) * 2, ws * 2, xr, i * k, k, out, ob + 8);
+                            // one row per call: the F16 conversion is long enough that two rows already box
+                            for (int r = 0; r < 4; r++) out.set(Rows.JF, ob + 4L * r, dotF16(w, (row + r * ws) * 2, xr, i * k, k));
                         }
                         case Q8_0 -> QuantDot.dotQ8x4(w, wt.byteSize(row), wt.byteSize(ws), xr, i * k, sc, i * k / 32, k, out, ob);
                         case Q4_0 -> {
@@ -258,26 +258,6 @@ final class Gemv {
         return Float.intBitsToFloat((b & 0xffff) << 16);
     }
 
-    /** Two F16 rows {@code rb} bytes apart against even/odd-split activations (four would not fit C2's inlining budget). */
-    static void dotF16x2(MemorySegment w, long wb, long rb, float[] x, int xo, int k, MemorySegment out, long ob) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        int j = 0;
-        for (int bound = k - 2 * L; j <= bound; j += 2 * L) {
-            FloatVector xe = FloatVector.fromArray(F, x, xo + j), xd = FloatVector.fromArray(F, x, xo + j + L);
-            long o = wb + j * 2L;
-            IntVector v0 = IntVector.fromMemorySegment(I, w, o, LE), v1 = IntVector.fromMemorySegment(I, w, o + rb, LE);
-            a0 = Vec.f16High(v0).fma(xd, Vec.f16High(v0.lanewise(VectorOperators.LSHL, 16)).fma(xe, a0));
-            a1 = Vec.f16High(v1).fma(xd, Vec.f16High(v1.lanewise(VectorOperators.LSHL, 16)).fma(xe, a1));
-        }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        for (; j < k; j++) {
-            long o = wb + j * 2L;
-            s0 += Float.float16ToFloat(w.get(Rows.JS, o)) * x[xo + j];
-            s1 += Float.float16ToFloat(w.get(Rows.JS, o + rb)) * x[xo + j];
-        }
-        out.set(Rows.JF, ob, s0);
-        out.set(Rows.JF, ob + 4, s1);
-    }
 
     /** BF16 weights against even/odd-split activations. */
     static float dotBf16(MemorySegment w, long wb, float[] x, int xo, int k) {
