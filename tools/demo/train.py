@@ -6,8 +6,18 @@
 2. the whole model on the question/caption mixture (loss on the answer tokens + EOS, each example
    weighted equally), the probe loss kept as a small auxiliary term so the vision stays sharp.
 
+The defaults are the whole recipe, from step 0: question-first prompts (world.prompt_text); at the
+start of stage 2 the image embeddings are scaled down 10x, exactly (the readout's last layer / 10,
+the probe heads x 10: they were ~50x the RMS of the text embeddings, so nothing the decoder wrote
+at image positions survived its RMSNorms) and a penalty keeps their RMS under 0.4; the ViT is
+frozen in stage 2; the probe also predicts each image token's own cell; the mixture has more
+count/colour/yes-no than captions. Seeded and deterministic (one torch thread): the same command
+gives the same log and checkpoint, also across resumes.
+
 Held-out per-category exact match (teacher forced: all answer tokens and EOS argmax-correct, the
-same as greedy exact match) is logged; a checkpoint folder is exported after every evaluation.
+same as greedy exact match) is logged every --eval-every stage-2 steps; the best checkpoint so far
+(by the eval-weighted mean) is kept in RUN/best/ and exported to --out. Killed and restarted with
+the same command, it resumes from RUN/state.pt (saved at every evaluation) with its best so far.
 
     nohup nice /usr/bin/python3 tools/demo/train.py > /dev/null 2>&1 &    # log: tools/demo/train.log
 """
@@ -17,8 +27,11 @@ for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_v, "1")  # one thread per process (set before numpy/torch load)
 
 import argparse
+import hashlib
 import math
 import random
+import shutil
+import sys
 import time
 
 import torch
@@ -28,7 +41,9 @@ import torch.nn.functional as F
 from common import (HERE, MODEL_DIR, build_model, export, load_tokenizer, pixels, world)
 
 SEED = 20240611
-MIX = {"caption": 0.2, "count": 0.2, "colour": 0.15, "where": 0.15, "yesno": 0.15, "compare": 0.15}
+MIX = {"caption": 0.15, "count": 0.25, "colour": 0.15, "where": 0.15, "yesno": 0.2, "compare": 0.1}
+EVAL_WEIGHTS = {"caption": 40, "count": 40, "colour": 30, "where": 30, "yesno": 30, "compare": 30}  # eval.py
+HELD_OUT_PER_CATEGORY = 100
 SIZES = [84, 96, 112, 126, 168, 224, 252]  # rendered sizes; every image is resized to 84
 
 
@@ -101,32 +116,109 @@ def lr_at(step, total, base, warm=200):
     return base * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm))))
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--stage1-steps", type=int, default=2500)
-    ap.add_argument("--stage2-steps", type=int, default=8000)
+def sources_digest():
+    """sha256 (12 hex) of the scripts that define the run, logged so a log names its code."""
+    h = hashlib.sha256()
+    for f in ("train.py", "world.py", "common.py"):
+        with open(os.path.join(HERE, f), "rb") as fh:
+            h.update(fh.read())
+    return h.hexdigest()[:12]
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument("--stage1-steps", type=int, default=1500)
+    ap.add_argument("--stage2-steps", type=int, default=6000,
+                    help="length of the stage-2 learning-rate schedule (warm-up 200, cosine to 0.1x)")
+    ap.add_argument("--stop-at", type=int, default=-1,
+                    help="end after this stage-2 step (the schedule still spans --stage2-steps)")
     ap.add_argument("--batch1", type=int, default=64)
-    ap.add_argument("--batch2", type=int, default=32)
-    ap.add_argument("--eval-every", type=int, default=500)
-    ap.add_argument("--rescale-at", type=int, default=-1,
-                    help="stage-2 step at which the image embeddings are scaled down once by "
-                         "--rescale (readout.last / k, probe * k), exactly")
-    ap.add_argument("--rescale", type=float, default=10.0)
-    ap.add_argument("--embed-rms", type=float, default=0.0,
+    ap.add_argument("--batch2", type=int, default=16)
+    ap.add_argument("--eval-every", type=int, default=250)
+    ap.add_argument("--embed-scale", type=float, default=10.0,
+                    help="at the start of stage 2 the image embeddings are divided by this, exactly "
+                         "(readout.last / k, probe heads * k); 1 = off")
+    ap.add_argument("--embed-rms", type=float, default=0.4,
                     help="stage 2: penalise image embeddings whose RMS exceeds this (0 = off)")
     ap.add_argument("--mix", default="",
                     help="stage-2 category weights, e.g. caption=0.1,count=0.3 (others as MIX)")
     ap.add_argument("--sched-from", type=int, default=-1,
                     help="restart the stage-2 learning-rate schedule (50-step warm-up, cosine) here")
-    ap.add_argument("--freeze-vit", type=int, default=1,
-                    help="stage 2: ViT frozen (trained in stage 1), connector + decoder trained")
+    ap.add_argument("--resume-from", default="",
+                    help="start from this state.pt (another run's) when RUN/state.pt does not exist")
     ap.add_argument("--run", default=os.path.join(HERE, "run"))
     ap.add_argument("--log", default=os.path.join(HERE, "train.log"))
-    ap.add_argument("--out", default=MODEL_DIR)
-    args = ap.parse_args()
+    ap.add_argument("--out", default=MODEL_DIR, help="where the best checkpoint is exported ('' = RUN/best only)")
+    return ap.parse_args(argv)
+
+
+def held_out_sets(seed, tok):
+    """Fixed held-out images (stage 1) and examples (stage 2), from their own seed."""
+    hrng = random.Random(seed + 1)
+    scenes = [world.random_scene(hrng) for _ in range(256)]
+    pix = image_batch(hrng, scenes)
+    exs = make_examples(hrng, 0, [c for c in world.CATEGORIES for _ in range(HELD_OUT_PER_CATEGORY)])
+    imgs = [image_batch(hrng, ex[1]) for ex in exs]
+    return scenes, pix, exs, imgs
+
+
+def evaluate(model, tok, tpi, held_ex, held_img):
+    """Held-out exact match per category (teacher forced = greedy exact match)."""
+    model.eval()
+    res = {}
+    with torch.no_grad():
+        for c in world.CATEGORIES:
+            idx = [i for i, e in enumerate(held_ex) if e[0] == c]
+            exact = []
+            for k in range(0, len(idx), 50):
+                part = idx[k:k + 50]
+                ids, lab = encode_batch(tok, [held_ex[i][1:] for i in part], tpi)
+                x = torch.cat([held_img[i] for i in part])
+                exact.append(answer_loss(model(ids, x)["logits"], lab)[1])
+            res[c] = torch.cat(exact).float().mean().item()
+    weighted = sum(res[c] * w for c, w in EVAL_WEIGHTS.items()) / sum(EVAL_WEIGHTS.values())
+    return res, weighted
+
+
+def stage2_step(args, model, probe, tok, tpi, opt2, rng):
+    """One stage-2 optimiser step on a fresh batch; returns (answer loss, aux loss, exact [B])."""
+    model.train()
+    exs = make_examples(rng, args.batch2)
+    opt2.zero_grad()
+    # two sub-batches (captions, the rest) so that short answers are not padded to caption length
+    loss = aux = 0.0
+    exact_all = []
+    for grp in ([e for e in exs if e[0] == "caption"], [e for e in exs if e[0] != "caption"]):
+        if not grp:
+            continue
+        scenes = [s for _, ss, _, _ in grp for s in ss]
+        x = image_batch(rng, scenes)
+        ids, lab = encode_batch(tok, [e[1:] for e in grp], tpi)
+        with torch.no_grad():  # the ViT is frozen in stage 2
+            f = model.vision_tower.vision_model(x, model.config.vision_feature_layer)
+        emb = model.connector(f)
+        logits = model.language_model.forward_embeds(model.splice(ids, emb))
+        l_ans, exact = answer_loss(logits, lab)
+        l_aux, _, _ = probe.loss(emb, scenes, with_cell=True)
+        if args.embed_rms > 0:
+            l_aux = l_aux + F.relu(emb.pow(2).mean(-1).sqrt() - args.embed_rms).pow(2).mean() / 0.3
+        share = len(grp) / len(exs)
+        ((l_ans + 0.3 * l_aux) * share).backward()
+        loss, aux = loss + l_ans.detach() * share, aux + l_aux.detach() * share
+        exact_all.append(exact)
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt2.step()
+    return loss, aux, torch.cat(exact_all)
+
+
+def main():
+    args = parse_args()
     torch.set_num_threads(1)
     for kv in filter(None, args.mix.split(",")):
         k, v = kv.split("=")
+        if k not in MIX:
+            sys.exit(f"--mix: unknown category {k!r} (known: {', '.join(MIX)})")
         MIX[k] = float(v)
     os.makedirs(args.run, exist_ok=True)
     logf = open(args.log, "a")
@@ -137,55 +229,51 @@ def main():
         logf.write(line + "\n")
         logf.flush()
 
-    torch.manual_seed(SEED)
+    torch.manual_seed(args.seed)
     tok = load_tokenizer()
     model = build_model(tok)
     for name, mod in model.language_model.named_modules():
         if isinstance(mod, (nn.Linear, nn.Embedding)):
             nn.init.normal_(mod.weight, std=0.02)
-    d = model.config.text.hidden_size
     tpi = model.config.tokens_per_image
-    probe = Probe(d)
+    probe = Probe(model.config.text.hidden_size)
     n_params = sum(p.numel() for p in model.parameters())
     state_path = os.path.join(args.run, "state.pt")
+    best_dir = os.path.join(args.run, "best")
     step1 = step2 = 0
+    best, best_step = -1.0, -1
     vis_params = list(model.vision_tower.parameters()) + list(model.connector.parameters())
     lm_params = list(model.language_model.parameters())
     opt1 = torch.optim.AdamW(vis_params + list(probe.parameters()), lr=1e-3, weight_decay=0.01)
     opt2 = torch.optim.AdamW([{"params": vis_params, "lr": 3e-4},
                               {"params": lm_params + list(probe.parameters()), "lr": 1e-3}],
                              weight_decay=0.01)
-    rng = random.Random(SEED)
-    rewarm_from = None
-    if os.path.exists(state_path):
-        st = torch.load(state_path)
+    rng = random.Random(args.seed)
+    how = f"code {sources_digest()}, args {vars(args)}"
+    src = state_path if os.path.exists(state_path) else args.resume_from
+    if src:
+        st = torch.load(src)
         model.load_state_dict(st["model"])
-        missing = probe.load_state_dict(st["probe"], strict=False).missing_keys
-        if missing:  # the probe grew a head (the run's log says when): fresh optimizer moments
-            log(f"probe heads added {missing}; optimizer state restarted, 100-step re-warmup")
-            rewarm_from = st["step2"]
-        else:
-            opt1.load_state_dict(st["opt1"])
-            opt2.load_state_dict(st["opt2"])
+        probe.load_state_dict(st["probe"])
+        opt1.load_state_dict(st["opt1"])
+        opt2.load_state_dict(st["opt2"])
         step1, step2 = st["step1"], st["step2"]
+        best, best_step = st.get("best", -1.0), st.get("best_step", -1)
         rng.setstate(st["rng"])
         torch.set_rng_state(st["torch_rng"])
-        log(f"resumed at stage-1 step {step1}, stage-2 step {step2}")
+        log(f"resumed from {src} at stage-1 step {step1}, stage-2 step {step2} "
+            f"(best so far {best:.3f} at step {best_step}); {how}")
     else:
-        log(f"start: seed {SEED}, params {n_params}, args {vars(args)}")
+        log(f"start: seed {args.seed}, params {n_params}, torch {torch.__version__}, {how}")
 
     def save_state():
         torch.save({"model": model.state_dict(), "probe": probe.state_dict(), "opt1": opt1.state_dict(),
-                    "opt2": opt2.state_dict(), "step1": step1, "step2": step2,
-                    "rng": rng.getstate(), "torch_rng": torch.get_rng_state()}, state_path + ".tmp")
+                    "opt2": opt2.state_dict(), "step1": step1, "step2": step2, "best": best,
+                    "best_step": best_step, "rng": rng.getstate(), "torch_rng": torch.get_rng_state()},
+                   state_path + ".tmp")
         os.replace(state_path + ".tmp", state_path)
 
-    # fixed held-out sets (their own seed)
-    hrng = random.Random(SEED + 1)
-    held_scenes = [world.random_scene(hrng) for _ in range(256)]
-    held_pix = image_batch(hrng, held_scenes)
-    held_ex = make_examples(hrng, 0, [c for c in world.CATEGORIES for _ in range(60)])
-    held_img = [image_batch(hrng, ex[1]) for ex in held_ex]
+    held_scenes, held_pix, held_ex, held_img = held_out_sets(args.seed, tok)
 
     # ---- stage 1
     t0 = time.time()
@@ -215,84 +303,52 @@ def main():
             save_state()
 
     # ---- stage 2
-    if step2 == args.rescale_at:
-        # image embeddings were ~50x the text embeddings in size, so nothing the decoder added at
-        # image positions (e.g. "do I match the question") survived its RMSNorms: scale them down.
+    if step2 == 0 and args.embed_scale != 1:
+        # image embeddings are ~50x the text embeddings in size after stage 1, so nothing the
+        # decoder adds at image positions (e.g. "do I match the question") would survive its
+        # RMSNorms: scale them down (exactly: the probe sees the same logits).
         last = model.connector.readout[-1]
         with torch.no_grad():
-            last.weight /= args.rescale
-            last.bias /= args.rescale
+            last.weight /= args.embed_scale
+            last.bias /= args.embed_scale
             for head in (probe.shape, probe.colour, probe.cell):
-                head.weight *= args.rescale
-        log(f"image embeddings scaled by 1/{args.rescale} at stage-2 step {step2}")
-    if args.freeze_vit:
-        for p in model.vision_tower.parameters():
-            p.requires_grad_(False)
+                head.weight *= args.embed_scale
+        log(f"stage 2: image embeddings scaled by 1/{args.embed_scale:g}")
+    for p in model.vision_tower.parameters():
+        p.requires_grad_(False)
+        p.grad = None  # a zero grad left by stage 1 would let AdamW's weight decay shrink it
+    end = args.stage2_steps if args.stop_at < 0 else min(args.stop_at, args.stage2_steps)
     t0 = time.time()
-    best = -1.0
-    while step2 < args.stage2_steps:
-        model.train()
-        exs = make_examples(rng, args.batch2)
+    while step2 < end:
         for i, g in enumerate(opt2.param_groups):
-            g["lr"] = lr_at(step2, args.stage2_steps, [3e-4, 1e-3][i])
+            base = [3e-4, 1e-3][i]
             if 0 <= args.sched_from <= step2:
-                g["lr"] = lr_at(step2 - args.sched_from, args.stage2_steps - args.sched_from,
-                                [3e-4, 1e-3][i], warm=50)
-            if rewarm_from is not None:
-                g["lr"] *= min(1.0, (step2 - rewarm_from + 1) / 100)
-        opt2.zero_grad()
-        # two sub-batches (captions, the rest) so that short answers are not padded to caption length
-        loss = aux = 0.0
-        exact_all = []
-        for grp in ([e for e in exs if e[0] == "caption"], [e for e in exs if e[0] != "caption"]):
-            if not grp:
-                continue
-            scenes = [s for _, ss, _, _ in grp for s in ss]
-            x = image_batch(rng, scenes)
-            ids, lab = encode_batch(tok, [e[1:] for e in grp], tpi)
-            if args.freeze_vit:
-                with torch.no_grad():
-                    f = model.vision_tower.vision_model(x, model.config.vision_feature_layer)
-                emb = model.connector(f)
-                logits = model.language_model.forward_embeds(model.splice(ids, emb))
+                g["lr"] = lr_at(step2 - args.sched_from, args.stage2_steps - args.sched_from, base, warm=50)
             else:
-                out = model(ids, x)
-                logits, emb = out["logits"], out["image_embeds"]
-            l_ans, exact = answer_loss(logits, lab)
-            l_aux, _, _ = probe.loss(emb, scenes, with_cell=True)
-            if args.embed_rms > 0:
-                l_aux = l_aux + F.relu(emb.pow(2).mean(-1).sqrt() - args.embed_rms).pow(2).mean() / 0.3
-            share = len(grp) / len(exs)
-            ((l_ans + 0.3 * l_aux) * share).backward()
-            loss, aux = loss + l_ans.detach() * share, aux + l_aux.detach() * share
-            exact_all.append(exact)
-        exact = torch.cat(exact_all)
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt2.step()
+                g["lr"] = lr_at(step2, args.stage2_steps, base)
+        loss, aux, exact = stage2_step(args, model, probe, tok, tpi, opt2, rng)
         step2 += 1
         if step2 % 50 == 0:
             log(f"stage2 step {step2} loss {loss.item():.4f} aux {aux.item():.4f} "
                 f"batch exact {exact.float().mean().item():.3f} ({(time.time() - t0) / 50:.2f} s/step)")
             t0 = time.time()
-        if step2 % args.eval_every == 0 or step2 == args.stage2_steps:
-            model.eval()
-            res = {}
-            with torch.no_grad():
-                for c in world.CATEGORIES:
-                    idx = [i for i, e in enumerate(held_ex) if e[0] == c]
-                    ids, lab = encode_batch(tok, [held_ex[i][1:] for i in idx], tpi)
-                    x = torch.cat([held_img[i] for i in idx])
-                    _, exact = answer_loss(model(ids, x)["logits"], lab)
-                    res[c] = exact.float().mean().item()
-            overall = sum(res.values()) / len(res)
+        if step2 % args.eval_every == 0 or step2 == end:
+            res, weighted = evaluate(model, tok, tpi, held_ex, held_img)
             log(f"stage2 HELD-OUT step {step2}: " + " ".join(f"{k} {v:.3f}" for k, v in res.items())
-                + f" | mean {overall:.3f}")
+                + f" | weighted {weighted:.3f}")
+            if weighted >= best:
+                best, best_step = weighted, step2
+                meta = {"stage2_step": str(step2), "heldout_weighted": f"{weighted:.4f}",
+                        "seed": str(args.seed), "code": sources_digest()}
+                export(model, tok, best_dir, meta)
+                if args.out and os.path.abspath(args.out) != os.path.abspath(best_dir):
+                    os.makedirs(args.out, exist_ok=True)
+                    for f in ("config.json", "model.safetensors"):
+                        shutil.copyfile(os.path.join(best_dir, f), os.path.join(args.out, f))
+                log(f"best so far: step {step2} (held-out weighted {weighted:.3f}), exported to "
+                    f"{best_dir}" + (f" and {args.out}" if args.out else ""))
             save_state()
-            if overall >= best:
-                best = overall
-                export(model, tok, args.out, {"stage2_step": str(step2), "heldout_mean": f"{overall:.4f}"})
-                log(f"exported checkpoint (held-out mean {overall:.3f}) to {args.out}")
-    log("done")
+    log(f"done at stage-2 step {step2}; best step {best_step} (held-out weighted {best:.3f})")
 
 
 if __name__ == "__main__":

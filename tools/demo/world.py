@@ -158,15 +158,38 @@ def make_where(rng):
 
 
 def make_yesno(rng):
+    """Half yes, half no. Every answer needs the shape and the colour bound to one object: a yes
+    scene often holds a near miss too, and the no scenes are, in equal parts, the shape in other
+    colours only, the colour on other shapes only, and both on different objects ("a red circle and
+    a blue star" for "a red star?"). Answering from the shape alone, the colour alone or "both words
+    appear somewhere" is right at most 5/6 of the time."""
     shape, col, n = rng.choice(SHAPES), rng.choice(COLOUR_NAMES), rng.randint(1, 4)
+
+    def other_shape():
+        return rng.choice([s for s in SHAPES if s != shape])
+
+    def other_colour():
+        return rng.choice([c for c in COLOUR_NAMES if c != col])
+
     if rng.random() < 0.5:
-        scene = random_scene(rng, n, [(shape, col)])
-        return [scene], f"Is there a {col} {shape}?", "yes"
-    while True:  # often a near miss: same shape in another colour or same colour on another shape
-        scene = random_scene(rng, n, [(shape, rng.choice(COLOUR_NAMES)) if rng.random() < 0.5
-                                      else (rng.choice(SHAPES), col)])
-        if not any(o["shape"] == shape and o["colour"] == col for o in scene):
-            return [scene], f"Is there a {col} {shape}?", "no"
+        fixed = [(shape, col)]
+        if n > 1 and rng.random() < 0.5:
+            fixed.append((shape, other_colour()) if rng.random() < 0.5 else (other_shape(), col))
+        rest = [(rng.choice(SHAPES), rng.choice(COLOUR_NAMES)) for _ in range(n - len(fixed))]
+        return [random_scene(rng, n, fixed + rest)], f"Is there a {col} {shape}?", "yes"
+    kind = rng.randrange(3)
+    if kind == 0:  # the shape, never in this colour; the colour nowhere
+        fixed = [(shape, other_colour())]
+        pool = [(s, c) for s in SHAPES for c in COLOUR_NAMES if c != col]
+    elif kind == 1:  # the colour, never on this shape; the shape nowhere
+        fixed = [(other_shape(), col)]
+        pool = [(s, c) for s in SHAPES for c in COLOUR_NAMES if s != shape]
+    else:  # both, on different objects
+        n = max(n, 2)
+        fixed = [(shape, other_colour()), (other_shape(), col)]
+        pool = [(s, c) for s in SHAPES for c in COLOUR_NAMES if (s, c) != (shape, col)]
+    rest = [rng.choice(pool) for _ in range(n - len(fixed))]
+    return [random_scene(rng, n, fixed + rest)], f"Is there a {col} {shape}?", "no"
 
 
 def make_compare(rng):
