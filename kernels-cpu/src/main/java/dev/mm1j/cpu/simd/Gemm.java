@@ -25,8 +25,8 @@ final class Gemm {
     static final int KC = MicroKernels.RS;
     /** Rows of w per packed block. */
     static final int NB = Math.max(NR, (480 / NR) * NR);
-    /** Rows of x per packed block. */
-    static final int MB = 2048 / MR * MR;
+    /** Rows of x per packed block, at most. */
+    static final int MB = 2048;
 
     /** Offsets of L consecutive rows of a KC-wide buffer (a column read by a gather). */
     private static final int[] GATHER = java.util.stream.IntStream.range(0, L).map(i -> i * KC).toArray();
@@ -68,14 +68,15 @@ final class Gemm {
         this.m = m;
         this.n = n;
         this.k = k;
-        int mb = Math.min(MB, roundUp(m, MR));
+        // rows of x per block: at most MB, the blocks of one call equal (a small last block would cost a whole pass of w)
+        int blocks = (m + MB - 1) / MB, mb = roundUp((m + blocks - 1) / blocks, MR);
         if (ap.length < mb * KC) ap = new float[mb * KC];
         assert KC == MicroKernels.RS : "the row-major-A kernel reads x rows KC apart";
         boolean serial = 2L * m * n * k < (1 << 22) || par.threads() == 1;
         int panels = (n + NR - 1) / NR;
         try {
-            for (m0 = 0; m0 < m; m0 += MB) {
-                mc = Math.min(MB, m - m0);
+            for (m0 = 0; m0 < m; m0 += mb) {
+                mc = Math.min(mb, m - m0);
                 for (k0 = 0; k0 < k; k0 += KC) {
                     kc = Math.min(KC, k - k0);
                     int xPanels = (mc + MR - 1) / MR;

@@ -34,10 +34,6 @@ final class MicroKernels {
         else k6r(ap, a, bp, b, kc, c, co, ldc, add);
     }
 
-    private static void put(FloatVector v, float[] c, int o, boolean add) {
-        (add ? v.add(FloatVector.fromArray(F, c, o)) : v).intoArray(c, o);
-    }
-
     /** c[co + i·ldc + j] (+)= Σ_kk ap[a + kk·12 + i] · bp[b + kk·NR + j], i &lt; 12, j &lt; NR. */
     static void k12(float[] ap, int a, float[] bp, int b, int kc, float[] c, int co, int ldc, boolean add) {
         FloatVector c00 = FloatVector.zero(F);
@@ -85,30 +81,58 @@ final class MicroKernels {
             cb0 = x.fma(b0, cb0);
             cb1 = x.fma(b1, cb1);
         }
-        put(c00, c, co, add);
-        put(c01, c, co + L, add);
-        put(c10, c, co + 1 * ldc, add);
-        put(c11, c, co + 1 * ldc + L, add);
-        put(c20, c, co + 2 * ldc, add);
-        put(c21, c, co + 2 * ldc + L, add);
-        put(c30, c, co + 3 * ldc, add);
-        put(c31, c, co + 3 * ldc + L, add);
-        put(c40, c, co + 4 * ldc, add);
-        put(c41, c, co + 4 * ldc + L, add);
-        put(c50, c, co + 5 * ldc, add);
-        put(c51, c, co + 5 * ldc + L, add);
-        put(c60, c, co + 6 * ldc, add);
-        put(c61, c, co + 6 * ldc + L, add);
-        put(c70, c, co + 7 * ldc, add);
-        put(c71, c, co + 7 * ldc + L, add);
-        put(c80, c, co + 8 * ldc, add);
-        put(c81, c, co + 8 * ldc + L, add);
-        put(c90, c, co + 9 * ldc, add);
-        put(c91, c, co + 9 * ldc + L, add);
-        put(ca0, c, co + 10 * ldc, add);
-        put(ca1, c, co + 10 * ldc + L, add);
-        put(cb0, c, co + 11 * ldc, add);
-        put(cb1, c, co + 11 * ldc + L, add);
+        // stored here rather than through a helper: C2 stops inlining calls late in a method this large
+        // (NodeCountInliningCutoff), and a vector passed to a call that is not inlined is boxed
+        if (add) {
+            c00 = c00.add(FloatVector.fromArray(F, c, co));
+            c01 = c01.add(FloatVector.fromArray(F, c, co + L));
+            c10 = c10.add(FloatVector.fromArray(F, c, co + 1 * ldc));
+            c11 = c11.add(FloatVector.fromArray(F, c, co + 1 * ldc + L));
+            c20 = c20.add(FloatVector.fromArray(F, c, co + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(F, c, co + 2 * ldc + L));
+            c30 = c30.add(FloatVector.fromArray(F, c, co + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(F, c, co + 3 * ldc + L));
+            c40 = c40.add(FloatVector.fromArray(F, c, co + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(F, c, co + 4 * ldc + L));
+            c50 = c50.add(FloatVector.fromArray(F, c, co + 5 * ldc));
+            c51 = c51.add(FloatVector.fromArray(F, c, co + 5 * ldc + L));
+            c60 = c60.add(FloatVector.fromArray(F, c, co + 6 * ldc));
+            c61 = c61.add(FloatVector.fromArray(F, c, co + 6 * ldc + L));
+            c70 = c70.add(FloatVector.fromArray(F, c, co + 7 * ldc));
+            c71 = c71.add(FloatVector.fromArray(F, c, co + 7 * ldc + L));
+            c80 = c80.add(FloatVector.fromArray(F, c, co + 8 * ldc));
+            c81 = c81.add(FloatVector.fromArray(F, c, co + 8 * ldc + L));
+            c90 = c90.add(FloatVector.fromArray(F, c, co + 9 * ldc));
+            c91 = c91.add(FloatVector.fromArray(F, c, co + 9 * ldc + L));
+            ca0 = ca0.add(FloatVector.fromArray(F, c, co + 10 * ldc));
+            ca1 = ca1.add(FloatVector.fromArray(F, c, co + 10 * ldc + L));
+            cb0 = cb0.add(FloatVector.fromArray(F, c, co + 11 * ldc));
+            cb1 = cb1.add(FloatVector.fromArray(F, c, co + 11 * ldc + L));
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + L);
+        c10.intoArray(c, co + 1 * ldc);
+        c11.intoArray(c, co + 1 * ldc + L);
+        c20.intoArray(c, co + 2 * ldc);
+        c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc);
+        c31.intoArray(c, co + 3 * ldc + L);
+        c40.intoArray(c, co + 4 * ldc);
+        c41.intoArray(c, co + 4 * ldc + L);
+        c50.intoArray(c, co + 5 * ldc);
+        c51.intoArray(c, co + 5 * ldc + L);
+        c60.intoArray(c, co + 6 * ldc);
+        c61.intoArray(c, co + 6 * ldc + L);
+        c70.intoArray(c, co + 7 * ldc);
+        c71.intoArray(c, co + 7 * ldc + L);
+        c80.intoArray(c, co + 8 * ldc);
+        c81.intoArray(c, co + 8 * ldc + L);
+        c90.intoArray(c, co + 9 * ldc);
+        c91.intoArray(c, co + 9 * ldc + L);
+        ca0.intoArray(c, co + 10 * ldc);
+        ca1.intoArray(c, co + 10 * ldc + L);
+        cb0.intoArray(c, co + 11 * ldc);
+        cb1.intoArray(c, co + 11 * ldc + L);
     }
 
     /** c[co + i·ldc + j] (+)= Σ_kk ap[a + kk·6 + i] · bp[b + kk·NR + j], i &lt; 6, j &lt; NR. */
@@ -138,18 +162,34 @@ final class MicroKernels {
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
         }
-        put(c00, c, co, add);
-        put(c01, c, co + L, add);
-        put(c10, c, co + 1 * ldc, add);
-        put(c11, c, co + 1 * ldc + L, add);
-        put(c20, c, co + 2 * ldc, add);
-        put(c21, c, co + 2 * ldc + L, add);
-        put(c30, c, co + 3 * ldc, add);
-        put(c31, c, co + 3 * ldc + L, add);
-        put(c40, c, co + 4 * ldc, add);
-        put(c41, c, co + 4 * ldc + L, add);
-        put(c50, c, co + 5 * ldc, add);
-        put(c51, c, co + 5 * ldc + L, add);
+        // stored here rather than through a helper: C2 stops inlining calls late in a method this large
+        // (NodeCountInliningCutoff), and a vector passed to a call that is not inlined is boxed
+        if (add) {
+            c00 = c00.add(FloatVector.fromArray(F, c, co));
+            c01 = c01.add(FloatVector.fromArray(F, c, co + L));
+            c10 = c10.add(FloatVector.fromArray(F, c, co + 1 * ldc));
+            c11 = c11.add(FloatVector.fromArray(F, c, co + 1 * ldc + L));
+            c20 = c20.add(FloatVector.fromArray(F, c, co + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(F, c, co + 2 * ldc + L));
+            c30 = c30.add(FloatVector.fromArray(F, c, co + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(F, c, co + 3 * ldc + L));
+            c40 = c40.add(FloatVector.fromArray(F, c, co + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(F, c, co + 4 * ldc + L));
+            c50 = c50.add(FloatVector.fromArray(F, c, co + 5 * ldc));
+            c51 = c51.add(FloatVector.fromArray(F, c, co + 5 * ldc + L));
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + L);
+        c10.intoArray(c, co + 1 * ldc);
+        c11.intoArray(c, co + 1 * ldc + L);
+        c20.intoArray(c, co + 2 * ldc);
+        c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc);
+        c31.intoArray(c, co + 3 * ldc + L);
+        c40.intoArray(c, co + 4 * ldc);
+        c41.intoArray(c, co + 4 * ldc + L);
+        c50.intoArray(c, co + 5 * ldc);
+        c51.intoArray(c, co + 5 * ldc + L);
     }
 
     /** c[co + i·ldc + j] (+)= Σ_kk ap[a + i·RS + kk] · bp[b + kk·NR + j], i &lt; 12, j &lt; NR. */
@@ -199,30 +239,58 @@ final class MicroKernels {
             cb0 = x.fma(b0, cb0);
             cb1 = x.fma(b1, cb1);
         }
-        put(c00, c, co, add);
-        put(c01, c, co + L, add);
-        put(c10, c, co + 1 * ldc, add);
-        put(c11, c, co + 1 * ldc + L, add);
-        put(c20, c, co + 2 * ldc, add);
-        put(c21, c, co + 2 * ldc + L, add);
-        put(c30, c, co + 3 * ldc, add);
-        put(c31, c, co + 3 * ldc + L, add);
-        put(c40, c, co + 4 * ldc, add);
-        put(c41, c, co + 4 * ldc + L, add);
-        put(c50, c, co + 5 * ldc, add);
-        put(c51, c, co + 5 * ldc + L, add);
-        put(c60, c, co + 6 * ldc, add);
-        put(c61, c, co + 6 * ldc + L, add);
-        put(c70, c, co + 7 * ldc, add);
-        put(c71, c, co + 7 * ldc + L, add);
-        put(c80, c, co + 8 * ldc, add);
-        put(c81, c, co + 8 * ldc + L, add);
-        put(c90, c, co + 9 * ldc, add);
-        put(c91, c, co + 9 * ldc + L, add);
-        put(ca0, c, co + 10 * ldc, add);
-        put(ca1, c, co + 10 * ldc + L, add);
-        put(cb0, c, co + 11 * ldc, add);
-        put(cb1, c, co + 11 * ldc + L, add);
+        // stored here rather than through a helper: C2 stops inlining calls late in a method this large
+        // (NodeCountInliningCutoff), and a vector passed to a call that is not inlined is boxed
+        if (add) {
+            c00 = c00.add(FloatVector.fromArray(F, c, co));
+            c01 = c01.add(FloatVector.fromArray(F, c, co + L));
+            c10 = c10.add(FloatVector.fromArray(F, c, co + 1 * ldc));
+            c11 = c11.add(FloatVector.fromArray(F, c, co + 1 * ldc + L));
+            c20 = c20.add(FloatVector.fromArray(F, c, co + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(F, c, co + 2 * ldc + L));
+            c30 = c30.add(FloatVector.fromArray(F, c, co + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(F, c, co + 3 * ldc + L));
+            c40 = c40.add(FloatVector.fromArray(F, c, co + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(F, c, co + 4 * ldc + L));
+            c50 = c50.add(FloatVector.fromArray(F, c, co + 5 * ldc));
+            c51 = c51.add(FloatVector.fromArray(F, c, co + 5 * ldc + L));
+            c60 = c60.add(FloatVector.fromArray(F, c, co + 6 * ldc));
+            c61 = c61.add(FloatVector.fromArray(F, c, co + 6 * ldc + L));
+            c70 = c70.add(FloatVector.fromArray(F, c, co + 7 * ldc));
+            c71 = c71.add(FloatVector.fromArray(F, c, co + 7 * ldc + L));
+            c80 = c80.add(FloatVector.fromArray(F, c, co + 8 * ldc));
+            c81 = c81.add(FloatVector.fromArray(F, c, co + 8 * ldc + L));
+            c90 = c90.add(FloatVector.fromArray(F, c, co + 9 * ldc));
+            c91 = c91.add(FloatVector.fromArray(F, c, co + 9 * ldc + L));
+            ca0 = ca0.add(FloatVector.fromArray(F, c, co + 10 * ldc));
+            ca1 = ca1.add(FloatVector.fromArray(F, c, co + 10 * ldc + L));
+            cb0 = cb0.add(FloatVector.fromArray(F, c, co + 11 * ldc));
+            cb1 = cb1.add(FloatVector.fromArray(F, c, co + 11 * ldc + L));
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + L);
+        c10.intoArray(c, co + 1 * ldc);
+        c11.intoArray(c, co + 1 * ldc + L);
+        c20.intoArray(c, co + 2 * ldc);
+        c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc);
+        c31.intoArray(c, co + 3 * ldc + L);
+        c40.intoArray(c, co + 4 * ldc);
+        c41.intoArray(c, co + 4 * ldc + L);
+        c50.intoArray(c, co + 5 * ldc);
+        c51.intoArray(c, co + 5 * ldc + L);
+        c60.intoArray(c, co + 6 * ldc);
+        c61.intoArray(c, co + 6 * ldc + L);
+        c70.intoArray(c, co + 7 * ldc);
+        c71.intoArray(c, co + 7 * ldc + L);
+        c80.intoArray(c, co + 8 * ldc);
+        c81.intoArray(c, co + 8 * ldc + L);
+        c90.intoArray(c, co + 9 * ldc);
+        c91.intoArray(c, co + 9 * ldc + L);
+        ca0.intoArray(c, co + 10 * ldc);
+        ca1.intoArray(c, co + 10 * ldc + L);
+        cb0.intoArray(c, co + 11 * ldc);
+        cb1.intoArray(c, co + 11 * ldc + L);
     }
 
     /** c[co + i·ldc + j] (+)= Σ_kk ap[a + i·RS + kk] · bp[b + kk·NR + j], i &lt; 6, j &lt; NR. */
@@ -252,17 +320,33 @@ final class MicroKernels {
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
         }
-        put(c00, c, co, add);
-        put(c01, c, co + L, add);
-        put(c10, c, co + 1 * ldc, add);
-        put(c11, c, co + 1 * ldc + L, add);
-        put(c20, c, co + 2 * ldc, add);
-        put(c21, c, co + 2 * ldc + L, add);
-        put(c30, c, co + 3 * ldc, add);
-        put(c31, c, co + 3 * ldc + L, add);
-        put(c40, c, co + 4 * ldc, add);
-        put(c41, c, co + 4 * ldc + L, add);
-        put(c50, c, co + 5 * ldc, add);
-        put(c51, c, co + 5 * ldc + L, add);
+        // stored here rather than through a helper: C2 stops inlining calls late in a method this large
+        // (NodeCountInliningCutoff), and a vector passed to a call that is not inlined is boxed
+        if (add) {
+            c00 = c00.add(FloatVector.fromArray(F, c, co));
+            c01 = c01.add(FloatVector.fromArray(F, c, co + L));
+            c10 = c10.add(FloatVector.fromArray(F, c, co + 1 * ldc));
+            c11 = c11.add(FloatVector.fromArray(F, c, co + 1 * ldc + L));
+            c20 = c20.add(FloatVector.fromArray(F, c, co + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(F, c, co + 2 * ldc + L));
+            c30 = c30.add(FloatVector.fromArray(F, c, co + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(F, c, co + 3 * ldc + L));
+            c40 = c40.add(FloatVector.fromArray(F, c, co + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(F, c, co + 4 * ldc + L));
+            c50 = c50.add(FloatVector.fromArray(F, c, co + 5 * ldc));
+            c51 = c51.add(FloatVector.fromArray(F, c, co + 5 * ldc + L));
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + L);
+        c10.intoArray(c, co + 1 * ldc);
+        c11.intoArray(c, co + 1 * ldc + L);
+        c20.intoArray(c, co + 2 * ldc);
+        c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc);
+        c31.intoArray(c, co + 3 * ldc + L);
+        c40.intoArray(c, co + 4 * ldc);
+        c41.intoArray(c, co + 4 * ldc + L);
+        c50.intoArray(c, co + 5 * ldc);
+        c51.intoArray(c, co + 5 * ldc + L);
     }
 }
