@@ -21,7 +21,7 @@ final class Gemm {
     static final int MR = MicroKernels.MR;
     /** Rows of w per micro-panel: two vectors. */
     static final int NR = MicroKernels.NR;
-    /** K block (a multiple of the 32-block so quantized rows split on block boundaries). */
+    /** K block (a multiple of the 32-block so quantized rows split on block boundaries); the row-major-A kernel reads x rows this far apart. */
     static final int KC = MicroKernels.RS;
     /** Rows of w per packed block. */
     static final int NB = Math.max(NR, (480 / NR) * NR);
@@ -71,7 +71,6 @@ final class Gemm {
         // rows of x per block: at most MB, the blocks of one call equal (a small last block would cost a whole pass of w)
         int blocks = (m + MB - 1) / MB, mb = roundUp((m + blocks - 1) / blocks, MR);
         if (ap.length < mb * KC) ap = new float[mb * KC];
-        assert KC == MicroKernels.RS : "the row-major-A kernel reads x rows KC apart";
         boolean serial = 2L * m * n * k < (1 << 22) || par.threads() == 1;
         int panels = (n + NR - 1) / NR;
         try {

@@ -106,8 +106,8 @@ final class GemvBatch {
                 ByteVector b = ByteVector.fromMemorySegment(B, w, o + 2 + p, LE);
                 for (int part = 0; part < BPARTS; part++) {
                     IntVector v = (IntVector) b.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
-                    FloatVector lo = v.and(15).or(0x4B000000).reinterpretAsFloats().sub(8388608f + 8f);
-                    FloatVector hi = v.and(0xF0).or(0x4B000000).reinterpretAsFloats().sub(8388608f + 128f);
+                    FloatVector lo = v.and(15).or(QuantDot.MAGIC).reinterpretAsFloats().sub(QuantDot.LO_BIAS);
+                    FloatVector hi = v.and(0xF0).or(QuantDot.MAGIC).reinterpretAsFloats().sub(QuantDot.HI_BIAS);
                     int j = xb + p + part * L;
                     s0 = hi.fma(FloatVector.fromArray(F, q, j + 16), lo.fma(FloatVector.fromArray(F, q, j), s0));
                     s1 = hi.fma(FloatVector.fromArray(F, q, j + k + 16), lo.fma(FloatVector.fromArray(F, q, j + k), s1));

@@ -110,8 +110,8 @@ final class QuantDot {
      * {@code 2^23 + 16q}, giving {@code 16(q − 8)}, which is why the activations' high halves are prescaled by
      * 1/16 ({@link #prescaleHighHalves}). Everything stays exact: integers below 2^24 and power-of-two scales.
      */
-    private static final int MAGIC = 0x4B000000;
-    private static final float LO_BIAS = 8388608f + 8f, HI_BIAS = 8388608f + 128f;
+    static final int MAGIC = 0x4B000000;
+    static final float LO_BIAS = 8388608f + 8f, HI_BIAS = 8388608f + 128f;
 
     /** Divides elements 16..31 of every 32-block of {@code q[0..n)} by 16 (exact), for the Q4_0 dots. */
     static void prescaleHighHalves(float[] q, int n) {
