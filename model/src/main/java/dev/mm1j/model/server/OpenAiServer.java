@@ -31,11 +31,14 @@ import java.util.function.Consumer;
  * </pre>
  *
  * Errors are answered in OpenAI's shape ({@link ApiException}). A streaming client that disconnects is noticed
- * at the next write (a token or a keep-alive comment every second) and its sequence is dropped at once.
+ * at the next write (a token or a keep-alive comment every second) and its sequence is dropped at once; a
+ * non-streaming one is noticed within {@link #PROBE_NANOS} by looking at its socket ({@link PeerProbe}).
  */
 public final class OpenAiServer implements AutoCloseable {
     /** Seconds between SSE keep-alive comments while a stream has nothing to send (they also detect disconnects). */
     static final long KEEPALIVE_MILLIS = 1000;
+    /** How often a non-streaming request looks whether its client is still connected ({@link PeerProbe}). */
+    static final long PROBE_NANOS = 250_000_000L;
 
     private final ServedModel model;
     private final ServerConfig config;
@@ -71,6 +74,7 @@ public final class OpenAiServer implements AutoCloseable {
         http.setExecutor(executor);
         http.createContext("/", this::handle);
         http.start();
+        if (!PeerProbe.available()) log.accept("note: non-streaming clients that disconnect are noticed only when their answer is written: " + PeerProbe.unavailableReason());
     }
 
     /** Starts serving {@code model} (which the caller closes after the server); {@code log} hears startup and errors. */
@@ -224,8 +228,22 @@ public final class OpenAiServer implements AutoCloseable {
 
     private void whole(HttpExchange ex, GenRequest gen, Responses out) throws IOException, InterruptedException {
         StringBuilder text = new StringBuilder();
+        boolean probing = PeerProbe.available();
+        long nextProbe = System.nanoTime() + PROBE_NANOS;
         while (true) {
-            GenRequest.Event e = gen.next(KEEPALIVE_MILLIS);
+            GenRequest.Event e = gen.next(PROBE_NANOS / 1_000_000);
+            if (probing && !(e instanceof GenRequest.Done || e instanceof GenRequest.Failed) && System.nanoTime() - nextProbe >= 0) {
+                nextProbe = System.nanoTime() + PROBE_NANOS;
+                switch (PeerProbe.probe(ex)) {
+                    case CLOSED -> throw new IOException("the client closed the connection"); // generate() cancels
+                    case PIPELINED -> {
+                        // a byte of the client's next request was read: answer this one, then close
+                        ex.getResponseHeaders().set("Connection", "close");
+                        probing = false;
+                    }
+                    case OPEN, UNKNOWN -> {}
+                }
+            }
             switch (e) {
                 case null -> {}
                 case GenRequest.Delta d -> text.append(d.text());

@@ -301,6 +301,38 @@ class OpenAiServerTest {
     }
 
     @Test
+    void nonStreamingClientThatDisconnectsIsCancelledBeforeItsAnswerIsDone() throws Exception {
+        assertTrue(PeerProbe.available(), "the tests run with --add-opens jdk.httpserver/sun.net.httpserver: " + PeerProbe.unavailableReason());
+        ServerConfig c = ServerHarness.config().withContext(4096).withLimits(1, 0, 1 << 20, 8, 1 << 20, Duration.ofMinutes(1));
+        try (ServerHarness h = ServerHarness.start(c)) {
+            // a long non-streaming answer (EOS ignored, up to the 4096-position context) from a raw socket we can drop
+            byte[] body = chat("Describe the image.", "\"ignore_eos\":true,\"temperature\":0").getBytes(StandardCharsets.UTF_8);
+            try (java.net.Socket s = new java.net.Socket(h.server.address().getAddress(), h.server.port())) {
+                s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().write(body);
+                s.getOutputStream().flush();
+                long end = System.nanoTime() + 10_000_000_000L;
+                while (((Number) h.health().get("tokens_generated")).longValue() < 50 && System.nanoTime() < end) Thread.sleep(5);
+                assertEquals(1L, h.health().get("slots_busy"));
+            } // closed: nothing was written to this client yet, so only the socket tells
+            long closedAt = System.nanoTime();
+            Map<String, Object> health = h.health();
+            while (((Number) health.get("slots_busy")).longValue() != 0 && System.nanoTime() - closedAt < 20_000_000_000L) {
+                Thread.sleep(10);
+                health = h.health();
+            }
+            double seconds = (System.nanoTime() - closedAt) / 1e9;
+            assertEquals(0L, health.get("slots_busy"), health.toString());
+            assertEquals(1L, health.get("requests_cancelled"), "cancelled after " + seconds + " s: " + health);
+            assertEquals(0L, health.get("requests_completed"), "cancelled, not finished: " + health);
+            assertTrue(((Number) health.get("tokens_generated")).longValue() < 4000, health.toString());
+            assertTrue(seconds < 5, "noticed after " + seconds + " s (probed every 0.25 s)");
+            assertEquals(200, h.post("/v1/chat/completions", chat("Hi", "\"max_tokens\":2")).status());
+        }
+    }
+
+    @Test
     void requestsPastTheTimeoutEndWithAnError() throws Exception {
         ServerConfig c = ServerHarness.config().withContext(4096).withLimits(2, 4, 1 << 20, 8, 1 << 20, Duration.ofMillis(400));
         try (ServerHarness h = ServerHarness.start(c)) {
