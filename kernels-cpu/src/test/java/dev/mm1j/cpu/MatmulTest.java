@@ -19,9 +19,9 @@ class MatmulTest {
     static final DType[] WEIGHTS = {DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0};
     /** {M, K, N}: GEMV (M ≤ 4) and GEMM sizes around the micro-tile, the K block and the N block. */
     static final int[][] SIZES = {{1, 32, 1}, {1, 64, 7}, {2, 96, 31}, {3, 160, 65}, {4, 288, 101}, {5, 32, 33}, {7, 64, 65},
-        {13, 320, 101}, {29, 544, 70}, {1, 1024, 37}, {40, 96, 520}};
+        {13, 320, 101}, {29, 544, 70}, {1, 1024, 37}, {40, 96, 520}, {17, 1600, 45}};
     /** K that are not multiples of the vector length (float weights only). */
-    static final int[][] ODD_K = {{1, 1, 1}, {1, 7, 5}, {3, 31, 9}, {1, 101, 17}, {9, 65, 33}, {31, 101, 7}};
+    static final int[][] ODD_K = {{1, 1, 1}, {1, 7, 5}, {3, 31, 9}, {1, 101, 17}, {9, 65, 33}, {31, 101, 7}, {14, 1601, 19}};
 
     static double budget(DType w) {
         return w.isQuantized() ? ErrorBudget.Q8_ACTIVATION_NMSE : 1e-10;

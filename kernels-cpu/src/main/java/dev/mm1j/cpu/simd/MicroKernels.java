@@ -19,7 +19,7 @@ final class MicroKernels {
 
     static final int MR = Vec.BITS >= 512 ? 12 : 6;
     static final int NR = 2 * L;
-    /** Row stride of the row-major A variant: the GEMM K block and the attention key block (a multiple of NR). */
+    /** Row stride of the row-major A variant: the attention key block (a multiple of NR). */
     static final int RS = 256;
 
     /** The interleaved-A kernel of this width. */

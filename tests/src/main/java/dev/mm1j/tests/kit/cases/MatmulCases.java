@@ -31,12 +31,13 @@ public final class MatmulCases {
                     b.ops().matmul(b.out(DType.F32, m, n), x, wt);
                 }));
             }
-            // past the usual blocking of a GEMM (K over 256, N over 480) with M not a whole number of tiles; kept
-            // small because a vector backend's first calls run before the JIT has compiled its kernels
-            long kb = w.isQuantized() ? 288 : 264;
-            l.add(OpCase.of(Op.MATMUL, w, "x=" + s(7, kb) + " w=" + s(481, kb) + " (K and N blocks, M tiles, with tails)", budget, b -> {
-                Tensor x = b.in(DType.F32, 7, kb), wt = b.in(w, 481, kb);
-                b.ops().matmul(b.out(DType.F32, 7, 481), x, wt);
+            // past the usual blocking of a GEMM (K over 768, N over 480) with M not a whole number of tiles (and above
+            // the 8 rows a CPU GEMV takes); kept small because a vector backend's first calls run before the JIT has
+            // compiled its kernels
+            long kb = w.isQuantized() ? 800 : 785;
+            l.add(OpCase.of(Op.MATMUL, w, "x=" + s(13, kb) + " w=" + s(481, kb) + " (K and N blocks, M tiles, with tails)", budget, b -> {
+                Tensor x = b.in(DType.F32, 13, kb), wt = b.in(w, 481, kb);
+                b.ops().matmul(b.out(DType.F32, 13, 481), x, wt);
             }));
             long k = w.isQuantized() ? 64 : 65;
             l.add(OpCase.of(Op.MATMUL, w, "x=" + s(2, 3, 5, k) + " w=" + s(7, k) + " (leading batch dims)", budget, b -> {
