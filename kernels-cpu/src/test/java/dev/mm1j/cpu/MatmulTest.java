@@ -7,10 +7,13 @@ import static dev.mm1j.cpu.Fixtures.cpu;
 import static dev.mm1j.cpu.Fixtures.gaussian;
 import static dev.mm1j.cpu.Fixtures.randn;
 import static dev.mm1j.cpu.Fixtures.zeros;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mm1j.core.DType;
 import dev.mm1j.core.Tensor;
 import dev.mm1j.core.quant.ErrorBudget;
+import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -21,7 +24,7 @@ class MatmulTest {
     static final int[][] SIZES = {{1, 32, 1}, {1, 64, 7}, {2, 96, 31}, {3, 160, 65}, {4, 288, 101}, {5, 32, 33}, {7, 64, 65},
         {13, 320, 101}, {29, 544, 70}, {1, 1024, 37}, {40, 96, 520}, {17, 1600, 45}};
     /** K that are not multiples of the vector length (float weights only). */
-    static final int[][] ODD_K = {{1, 1, 1}, {1, 7, 5}, {3, 31, 9}, {1, 101, 17}, {9, 65, 33}, {31, 101, 7}, {14, 1601, 19}};
+    static final int[][] ODD_K = {{1, 1, 1}, {1, 7, 5}, {3, 31, 9}, {1, 101, 17}, {9, 65, 33}, {31, 101, 7}, {14, 1601, 19}, {1, 2049, 6}};
 
     static double budget(DType w) {
         return w.isQuantized() ? ErrorBudget.Q8_ACTIVATION_NMSE : 1e-10;
@@ -49,6 +52,33 @@ class MatmulTest {
     void oddInnerDims(int bits) {
         for (DType dt : new DType[] {DType.F32, DType.F16, DType.BF16}) {
             for (int[] s : ODD_K) check(bits, dt, s[0], s[1], s[2], 5L * s[1] + s[2]);
+        }
+    }
+
+    /** Every F16 bit pattern as a GEMV weight (zeros, subnormals, the largest values, ±Inf, NaN) decodes exactly. */
+    @ParameterizedTest
+    @MethodSource("dev.mm1j.cpu.Fixtures#widths")
+    void everyHalfValueAsGemvWeight(int bits) {
+        int n = 64, k = 1024; // all 65 536 half bit patterns, 64 rows of 1024
+        Tensor w = Tensor.allocateHost(DType.F16, n, k);
+        for (int h = 0; h < n * k; h++) w.segment().set(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * h, (short) h);
+        // one-hot activations pick single weights, so every output is exactly one converted half
+        for (int col : new int[] {0, 1, 511, 1023}) {
+            float[] xs = new float[k];
+            xs[col] = 1f;
+            Tensor x = Tensor.of(xs, 1, k), actual = zeros(1, n), reference = zeros(1, n);
+            cpu(bits).matmul(actual, x, w);
+            REF.matmul(reference, x, w);
+            for (int r = 0; r < n; r++) {
+                // rows 31 and 63 hold Inf/NaN halves, which times the zero activations make the whole dot NaN
+                float expected = r % 32 == 31 ? Float.NaN : Float.float16ToFloat((short) (r * k + col));
+                float got = actual.segment().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, r);
+                float ref = reference.segment().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, r);
+                String what = "half 0x" + Integer.toHexString(r * k + col);
+                assertTrue(Float.isNaN(expected) ? Float.isNaN(ref) : ref == expected, "reference, " + what);
+                if (Float.isNaN(ref)) assertTrue(Float.isNaN(got), what);
+                else assertEquals(ref, got, what); // the same bits (a -0 weight sums to +0 in both)
+            }
         }
     }
 

@@ -15,9 +15,10 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * {@code out[m, n] = x[m, :] · w[n, :]} for a few rows of x (decoding): memory-bound, every weight byte read
  * once per call from memory (further rows of x reuse the weight row from L1), threads split over N.
- * The activations are prepared once per call on the calling thread: copied (F32), split into even and odd
- * lanes per 2L-element chunk (F16, BF16: a 32-bit load then holds one even and one odd weight per lane,
- * converted with a shift or a mask, no shuffles), or quantized to 8-bit blocks (Q8_0, Q4_0; see {@link QuantDot}).
+ * The activations are prepared once per call on the calling thread: copied (F32, and F16 for one row, whose
+ * weights are converted by a vectorised {@code Float.float16ToFloat} pass), split into even and odd lanes per
+ * 2L-element chunk (BF16, and F16 with several rows: a 32-bit load then holds one even and one odd weight per
+ * lane, converted with a shift or a mask, no shuffles), or quantized to 8-bit blocks (Q8_0, Q4_0; see {@link QuantDot}).
  */
 final class Gemv {
     /** Largest M handled here; more rows go to {@link Gemm}. */
@@ -60,6 +61,10 @@ final class Gemv {
                 for (int i = 0; i < m; i++) MemorySegment.copy(x, Rows.JF, (xo + i * xs) * 4, xp, i * k, k);
             }
             case F16, BF16 -> {
+                if (wt == DType.F16 && m == 1) { // the conversion-pass kernel reads x in order
+                    MemorySegment.copy(x, Rows.JF, xo * 4, xp, 0, k);
+                    return;
+                }
                 for (int i = 0; i < m; i++) {
                     long r = (xo + i * xs) * 4;
                     int chunks = k / (2 * L);
@@ -118,10 +123,7 @@ final class Gemv {
                     switch (wt) {
                         case F32 -> dotF32x4(w, row * 4, ws * 4, xr, i * k, k, out, ob);
                         case BF16 -> dotBf16x4(w, row * 2, ws * 2, xr, i * k, k, out, ob);
-                        case F16 -> {
-                            // one row per call: the F16 conversion is long enough that two rows already box
-                            for (int r = 0; r < 4; r++) out.set(Rows.JF, ob + 4L * r, dotF16(w, (row + r * ws) * 2, xr, i * k, k));
-                        }
+                        case F16 -> dotF16x4(w, row * 2, ws * 2, xr, k, halves[worker], out, ob);
                         case Q8_0 -> QuantDot.dotQ8x4(w, wt.byteSize(row), wt.byteSize(ws), xr, i * k, sc, i * k / 32, k, out, ob);
                         case Q4_0 -> {
                             QuantDot.dotQ4x2(w, wt.byteSize(row), wt.byteSize(ws), xr, i * k, sc, i * k / 32, k, out, ob);
@@ -137,7 +139,7 @@ final class Gemv {
                     float dot = switch (wt) {
                         case F32 -> dotF32(w, row * 4, xr, i * k, k);
                         case BF16 -> dotBf16(w, row * 2, xr, i * k, k);
-                        case F16 -> dotF16(w, row * 2, xr, i * k, k);
+                        case F16 -> dotF16x1(w, row * 2, xr, k, halves[worker]);
                         case Q8_0 -> QuantDot.dotQ8(w, wt.byteSize(row), xr, i * k, sc, i * k / 32, k);
                         case Q4_0 -> QuantDot.dotQ4(w, wt.byteSize(row), xr, i * k, sc, i * k / 32, k);
                         default -> throw new IllegalStateException();
@@ -170,6 +172,11 @@ final class Gemv {
 
     /** Scratch for four dots per worker. */
     private final float[][] four = new float[64][4];
+    /** Scratch per worker: four rows of {@link #HALVES} F16 weights converted to floats. */
+    private final float[][] halves = new float[64][4 * HALVES];
+
+    /** F16 weights converted per pass and row (a 16 KB scratch of four rows stays in L1). */
+    static final int HALVES = 1024;
 
     // ------------------------------------------------------------------ dots
 
@@ -281,17 +288,59 @@ final class Gemv {
         return s;
     }
 
-    /** F16 weights against even/odd-split activations. */
-    static float dotF16(MemorySegment w, long wb, float[] x, int xo, int k) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        int j = 0;
-        for (int bound = k - 2 * L; j <= bound; j += 2 * L) {
-            IntVector v = IntVector.fromMemorySegment(I, w, wb + j * 2L, LE);
-            a0 = Vec.f16High(v.lanewise(VectorOperators.LSHL, 16)).fma(FloatVector.fromArray(F, x, xo + j), a0);
-            a1 = Vec.f16High(v).fma(FloatVector.fromArray(F, x, xo + j + L), a1);
+    /**
+     * Four F16 rows {@code rb} bytes apart against activations in order; results to out at byte {@code ob}.
+     * Each pass converts {@link #HALVES} weights of every row into {@code t} with {@link #toFloats} (C2
+     * auto-vectorises it into {@code vcvtph2ps}: exact for every half, subnormals included, and about twice as
+     * fast as converting in Vector API integer arithmetic, whose float multiply takes a microcode assist on
+     * every subnormal half), then runs the dot products over {@code t} from L1, sharing each activation load.
+     */
+    static void dotF16x4(MemorySegment w, long wb, long rb, float[] x, int k, float[] t, MemorySegment out, long ob) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int c = 0; c < k; c += HALVES) {
+            int len = Math.min(HALVES, k - c);
+            long o = wb + c * 2L;
+            toFloats(w, o, t, 0, len);
+            toFloats(w, o + rb, t, HALVES, len);
+            toFloats(w, o + 2 * rb, t, 2 * HALVES, len);
+            toFloats(w, o + 3 * rb, t, 3 * HALVES, len);
+            int j = 0;
+            for (int bound = len - L; j <= bound; j += L) {
+                FloatVector xv = FloatVector.fromArray(F, x, c + j);
+                a0 = FloatVector.fromArray(F, t, j).fma(xv, a0);
+                a1 = FloatVector.fromArray(F, t, HALVES + j).fma(xv, a1);
+                a2 = FloatVector.fromArray(F, t, 2 * HALVES + j).fma(xv, a2);
+                a3 = FloatVector.fromArray(F, t, 3 * HALVES + j).fma(xv, a3);
+            }
+            for (; j < len; j++) {
+                float xv = x[c + j];
+                s0 += t[j] * xv;
+                s1 += t[HALVES + j] * xv;
+                s2 += t[2 * HALVES + j] * xv;
+                s3 += t[3 * HALVES + j] * xv;
+            }
         }
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
-        for (; j < k; j++) s += Float.float16ToFloat(w.get(Rows.JS, wb + j * 2L)) * x[xo + j];
-        return s;
+        store4(out, ob, a0.reduceLanes(VectorOperators.ADD) + s0, a1.reduceLanes(VectorOperators.ADD) + s1,
+            a2.reduceLanes(VectorOperators.ADD) + s2, a3.reduceLanes(VectorOperators.ADD) + s3);
+    }
+
+    /** One F16 row against activations in order (the rows {@link #dotF16x4} leaves over). */
+    static float dotF16x1(MemorySegment w, long wb, float[] x, int k, float[] t) {
+        FloatVector a0 = FloatVector.zero(F);
+        float s = 0;
+        for (int c = 0; c < k; c += HALVES) {
+            int len = Math.min(HALVES, k - c);
+            toFloats(w, wb + c * 2L, t, 0, len);
+            int j = 0;
+            for (int bound = len - L; j <= bound; j += L) a0 = FloatVector.fromArray(F, t, j).fma(FloatVector.fromArray(F, x, c + j), a0);
+            for (; j < len; j++) s += t[j] * x[c + j];
+        }
+        return a0.reduceLanes(VectorOperators.ADD) + s;
+    }
+
+    /** t[to + i] = the F16 value at byte wb + 2i, i &lt; len: a plain loop that C2 vectorises. */
+    static void toFloats(MemorySegment w, long wb, float[] t, int to, int len) {
+        for (int i = 0; i < len; i++) t[to + i] = Float.float16ToFloat(w.get(Rows.JS, wb + i * 2L));
     }
 }
