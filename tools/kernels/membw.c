@@ -8,7 +8,8 @@
  *   OMP_NUM_THREADS=2 /tmp/membw 8 4096 0        # 8 FMAs per 64 bytes, prefetch 4 KiB ahead, no huge pages
  *
  * Arguments: WORK (FMAs per 64-byte line, default 0), PREFETCH (bytes ahead, 0 = none), HUGE (1 = madvise
- * MADV_HUGEPAGE). Each line of 16 bytes is widened int8 -> float like a Q8_0 GEMV does. Prints the best of 8
+ * MADV_HUGEPAGE). With WORK > 0 each line's first 16 bytes are also widened int8 -> float as a Q8_0 GEMV does;
+ * WORK 0 is a plain sum of the lines (the read bandwidth). Prints the best of 8
  * passes in GB/s (10^9 bytes per second).
  */
 #include <immintrin.h>
@@ -45,8 +46,8 @@ int main(int argc, char **argv) {
 #pragma omp for schedule(static)
             for (size_t i = 0; i < n; i += 64) {
                 if (pf) _mm_prefetch(a + i + pf, _MM_HINT_T0);
-                __m512 v = _mm512_add_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((__m128i *) (a + i)))),
-                                         _mm512_castsi512_ps(_mm512_loadu_si512(a + i)));
+                __m512 v = _mm512_castsi512_ps(_mm512_loadu_si512(a + i));
+                if (work) v = _mm512_add_ps(v, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((__m128i *) (a + i)))));
                 for (int w = 0; w < work; w++) v = _mm512_fmadd_ps(v, m, v);
                 s = _mm512_add_ps(s, v);
             }
