@@ -55,6 +55,23 @@ class MatmulTest {
         }
     }
 
+    /** More threads than the 64 that per-worker scratch arrays once assumed (a many-core server's --threads). */
+    @org.junit.jupiter.api.Test
+    void manyThreads() {
+        try (CpuBackend many = new CpuBackend(new dev.mm1j.core.backend.BackendOptions(70, java.util.Map.of()))) {
+            for (DType dt : WEIGHTS) {
+                for (int m : new int[] {1, 3, 20}) {
+                    int k = 256, n = 1280; // 80 GEMV chunks of 16 rows: every thread gets work
+                    Tensor x = randn(m + k, m, k), w = as(dt, gaussian(n + k, n * k), n, k);
+                    Tensor expected = zeros(m, n), actual = zeros(m, n);
+                    cpu(jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize()).matmul(expected, x, w);
+                    many.matmul(actual, x, w);
+                    assertNmse("70 threads " + dt + " M=" + m, actual, expected, 1e-12);
+                }
+            }
+        }
+    }
+
     /** Every F16 bit pattern as a GEMV weight (zeros, subnormals, the largest values, ±Inf, NaN) decodes exactly. */
     @ParameterizedTest
     @MethodSource("dev.mm1j.cpu.Fixtures#widths")

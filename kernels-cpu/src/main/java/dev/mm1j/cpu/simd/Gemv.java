@@ -32,6 +32,8 @@ final class Gemv {
 
     Gemv(Parallel par) {
         this.par = par;
+        this.four = new float[par.threads()][4];
+        this.halves = new float[par.threads()][4 * HALVES];
     }
 
     /**
@@ -171,9 +173,9 @@ final class Gemv {
     }
 
     /** Scratch for four dots per worker. */
-    private final float[][] four = new float[64][4];
+    private final float[][] four;
     /** Scratch per worker: four rows of {@link #HALVES} F16 weights converted to floats. */
-    private final float[][] halves = new float[64][4 * HALVES];
+    private final float[][] halves;
 
     /** F16 weights converted per pass and row (a 16 KB scratch of four rows stays in L1). */
     static final int HALVES = 1024;
