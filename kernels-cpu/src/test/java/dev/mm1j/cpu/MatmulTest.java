@@ -12,8 +12,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mm1j.core.DType;
 import dev.mm1j.core.Tensor;
+import dev.mm1j.core.backend.BackendOptions;
 import dev.mm1j.core.quant.ErrorBudget;
 import java.lang.foreign.ValueLayout;
+import java.util.Map;
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -56,15 +60,15 @@ class MatmulTest {
     }
 
     /** More threads than the 64 that per-worker scratch arrays once assumed (a many-core server's --threads). */
-    @org.junit.jupiter.api.Test
+    @Test
     void manyThreads() {
-        try (CpuBackend many = new CpuBackend(new dev.mm1j.core.backend.BackendOptions(70, java.util.Map.of()))) {
+        try (CpuBackend many = new CpuBackend(new BackendOptions(70, Map.of()))) {
             for (DType dt : WEIGHTS) {
                 for (int m : new int[] {1, 3, 20}) {
                     int k = 256, n = 1280; // 80 GEMV chunks of 16 rows: every thread gets work
                     Tensor x = randn(m + k, m, k), w = as(dt, gaussian(n + k, n * k), n, k);
                     Tensor expected = zeros(m, n), actual = zeros(m, n);
-                    cpu(jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize()).matmul(expected, x, w);
+                    cpu(FloatVector.SPECIES_PREFERRED.vectorBitSize()).matmul(expected, x, w);
                     many.matmul(actual, x, w);
                     assertNmse("70 threads " + dt + " M=" + m, actual, expected, 1e-12);
                 }
