@@ -25,15 +25,15 @@ final class Gemv {
     static final int MAX_M = 8;
 
     private final Parallel par;
+    private final Scratch[] scratch;
     private final Job job = new Job();
     /** Prepared activations and Q8 block scales (written by the caller, read by every thread). */
     private float[] xp = new float[0];
     private float[] xd = new float[0];
 
-    Gemv(Parallel par) {
+    Gemv(Parallel par, Scratch[] scratch) {
         this.par = par;
-        this.four = new float[par.threads()][4];
-        this.halves = new float[par.threads()][4 * HALVES];
+        this.scratch = scratch;
     }
 
     /**
@@ -116,6 +116,8 @@ final class Gemv {
                 batch(worker, xr, sc, from, to);
                 return;
             }
+            // four rows of F16 weights converted to floats (slot 1; batch() keeps its four dots in slot 0)
+            float[] halves = wt == DType.F16 ? scratch[worker].floats(1, 4 * HALVES) : null;
             int j = from;
             // four weight rows at a time: four memory streams in flight, each activation load used four times
             for (; j + 4 <= to; j += 4) {
@@ -125,7 +127,7 @@ final class Gemv {
                     switch (wt) {
                         case F32 -> dotF32x4(w, row * 4, ws * 4, xr, i * k, k, out, ob);
                         case BF16 -> dotBf16x4(w, row * 2, ws * 2, xr, i * k, k, out, ob);
-                        case F16 -> dotF16x4(w, row * 2, ws * 2, xr, k, halves[worker], out, ob);
+                        case F16 -> dotF16x4(w, row * 2, ws * 2, xr, k, halves, out, ob);
                         case Q8_0 -> QuantDot.dotQ8x4(w, wt.byteSize(row), wt.byteSize(ws), xr, i * k, sc, i * k / 32, k, out, ob);
                         case Q4_0 -> {
                             QuantDot.dotQ4x2(w, wt.byteSize(row), wt.byteSize(ws), xr, i * k, sc, i * k / 32, k, out, ob);
@@ -141,7 +143,7 @@ final class Gemv {
                     float dot = switch (wt) {
                         case F32 -> dotF32(w, row * 4, xr, i * k, k);
                         case BF16 -> dotBf16(w, row * 2, xr, i * k, k);
-                        case F16 -> dotF16x1(w, row * 2, xr, k, halves[worker]);
+                        case F16 -> dotF16x1(w, row * 2, xr, k, halves);
                         case Q8_0 -> QuantDot.dotQ8(w, wt.byteSize(row), xr, i * k, sc, i * k / 32, k);
                         case Q4_0 -> QuantDot.dotQ4(w, wt.byteSize(row), xr, i * k, sc, i * k / 32, k);
                         default -> throw new IllegalStateException();
@@ -153,7 +155,7 @@ final class Gemv {
 
         /** m > 1: each weight row against groups of four activation rows (the weights converted once per group). */
         private void batch(int worker, float[] xr, float[] sc, int from, int to) {
-            float[] r = four[worker];
+            float[] r = scratch[worker].floats(0, 4);
             int blocks = k / 32;
             for (int j = from; j < to; j++) {
                 long row = wo + j * ws;
@@ -171,11 +173,6 @@ final class Gemv {
             }
         }
     }
-
-    /** Scratch for four dots per worker. */
-    private final float[][] four;
-    /** Scratch per worker: four rows of {@link #HALVES} F16 weights converted to floats. */
-    private final float[][] halves;
 
     /** F16 weights converted per pass and row (a 16 KB scratch of four rows stays in L1). */
     static final int HALVES = 1024;

@@ -26,7 +26,7 @@ public final class VectorKernels implements Kernels {
         this.norms = new Norms(ew, scratch);
         this.rope = new Rope(ew, scratch);
         this.indexing = new Indexing(ew, scratch);
-        this.matmul = new Matmul(ew, new Gemm(par, scratch), new Gemv(par));
+        this.matmul = new Matmul(ew, new Gemm(par, scratch), new Gemv(par, scratch));
         this.spatial = new Spatial(ew, matmul, scratch);
         this.attention = new Attention(ew, new AttentionDecode(par, scratch), new AttentionPrefill(par, scratch));
     }
