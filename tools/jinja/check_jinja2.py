@@ -51,17 +51,25 @@ def environment(now):
 
 
 def main():
-    path = os.path.join(RESOURCES, "golden.json")
+    for name in ("golden.json", "snippets.json"):
+        annotate(os.path.join(RESOURCES, name))
+    return 0
+
+
+def annotate(path):
     with open(path, encoding="utf-8") as f:
         golden = json.load(f)
     env = environment(datetime.fromisoformat(golden["now"]))
     compiled = {}
     stats = defaultdict(lambda: [0, 0])
     for case in golden["cases"]:
-        name = case["template"]
+        name = case.get("template") or case["group"] + "/" + case["name"]
         if name not in compiled:
-            with open(os.path.join(RESOURCES, golden["templates"][name]["file"]), encoding="utf-8") as f:
-                source = f.read()
+            if "source" in case:
+                source = case["source"]
+            else:
+                with open(os.path.join(RESOURCES, golden["templates"][name]["file"]), encoding="utf-8") as f:
+                    source = f.read()
             try:
                 compiled[name] = env.from_string(source)
             except jinja2.TemplateError as e:
@@ -82,12 +90,12 @@ def main():
     with open(path, "w", encoding="utf-8") as f:
         json.dump(golden, f, indent=1, ensure_ascii=False)
         f.write("\n")
-    print(f"jinja2 {jinja2.__version__} vs @huggingface/jinja, per template (agree / differ):")
+    print(f"{os.path.basename(path)}: jinja2 {jinja2.__version__} vs @huggingface/jinja (agree / differ):")
     for name, (agree, differ) in stats.items():
-        print(f"  {name:32s} {agree:4d} {differ:4d}")
+        if "/" not in name or differ:
+            print(f"  {name:48s} {agree:4d} {differ:4d}")
     total_differ = sum(d for _, d in stats.values())
     print(f"total: {sum(a for a, _ in stats.values())} agree, {total_differ} differ (recorded as 'jinja2' entries)")
-    return 0
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { CONVERSATIONS, NOW, RAW, TEMPLATES, contentStyle, toContextMessage } from "./corpus.mjs";
+import { SNIPPETS } from "./snippets.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const resources = join(here, "../../model/src/test/resources/dev/mm1j/model/generation/jinja");
@@ -27,9 +28,14 @@ Environment.prototype.declareVariable = function (name, value) {
   return declare.call(this, name, value);
 };
 
+// A lone UTF-16 surrogate (from indexing a string by UTF-16 unit) cannot be stored in the golden file as valid JSON.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 function render(template, context) {
   try {
-    return { expected: template.render({ ...context, strftime_now: strftimeNow }) };
+    const out = template.render({ ...context, strftime_now: strftimeNow });
+    if (LONE_SURROGATE.test(out)) return { error: "the result holds a lone UTF-16 surrogate (strings indexed by UTF-16 unit)" };
+    return { expected: out };
   } catch (e) {
     return { error: String(e.message ?? e) };
   }
@@ -76,5 +82,27 @@ const golden = {
   cases,
 };
 writeFileSync(join(resources, "golden.json"), JSON.stringify(golden, null, 1) + "\n");
+
+// The language snippets (snippets.mjs): each template inline, rendered the same way.
+const snippets = [];
+for (const [group, list] of Object.entries(SNIPPETS)) {
+  for (const [name, source, context = {}] of list) {
+    let result;
+    try {
+      result = render(new Template(source), context);
+    } catch (e) {
+      result = { error: String(e.message ?? e) };
+    }
+    snippets.push({ group, name, source, context, ...result });
+  }
+}
+writeFileSync(join(resources, "snippets.json"), JSON.stringify({
+  about: "Small templates, one language feature each, written by tools/jinja/make_golden.mjs with @huggingface/jinja " + version
+    + " and annotated by tools/jinja/check_jinja2.py (see tools/jinja/README.md); fields as in golden.json.",
+  now: golden.now,
+  cases: snippets,
+}, null, 1) + "\n");
+console.log(`${snippets.length} language snippets -> snippets.json`);
+
 const errors = cases.filter((c) => "error" in c).length;
 console.log(`${Object.keys(templates).length} templates, ${cases.length} cases (${errors} raise an error) -> golden.json`);

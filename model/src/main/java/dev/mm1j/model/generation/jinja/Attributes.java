@@ -47,6 +47,15 @@ final class Attributes {
         return Undefined.attribute(obj, name);
     }
 
+    /** Python's plain {@code getattr} (the {@code attr} filter): methods and namespace/loop attributes, never dict items. */
+    static Object attributeOnly(Object obj, String name) {
+        if (obj instanceof Map<?, ?> m) {
+            JinjaFunction method = dictMethod(m, name);
+            return method != null ? method : Undefined.attribute(obj, name);
+        }
+        return getattr(obj, name);
+    }
+
     static Object getitem(Object obj, Object key) {
         switch (obj) {
             case Undefined u -> throw TemplateError.undefined(u);

@@ -7,8 +7,8 @@ import java.util.List;
  * Jinja's expression grammar, loosest binding first: {@code x if c else y}, {@code or}, {@code and}, {@code not},
  * comparisons ({@code == != < <= > >= in, not in}, chainable), {@code + -}, {@code ~}, {@code * / // %},
  * {@code **}, unary {@code - +}, then a primary with its postfixes ({@code .a}, {@code [k]}, {@code [a:b:c]},
- * {@code (args)}) and its filters and tests ({@code | f(x)}, {@code is [not] t(x)}). Unknown filters and tests are
- * refused here, at compile time, as Jinja does.
+ * {@code (args)}) and its filters and tests ({@code | f(x)}, {@code is [not] t(x)}). Filter and test names are
+ * checked after parsing ({@link NameCheck}).
  */
 class ExpressionParser {
     private static final int MAX_DEPTH = 200;
@@ -336,7 +336,6 @@ class ExpressionParser {
     Node filter(Node operand) {
         Token nameTok = ts.expect(Token.Type.NAME, "a filter name");
         String name = dotted(nameTok.text());
-        if (!Filters.exists(name)) throw JinjaException.unsupported(nameTok.line(), nameTok.column(), "unknown filter '" + name + "'");
         List<Node> args = new ArrayList<>();
         List<String> kwNames = new ArrayList<>();
         List<Node> kwValues = new ArrayList<>();
@@ -348,7 +347,6 @@ class ExpressionParser {
         boolean negate = ts.skipName("not");
         Token nameTok = ts.expect(Token.Type.NAME, "a test name after 'is'");
         String name = dotted(nameTok.text());
-        if (!Tests.exists(name)) throw JinjaException.unsupported(nameTok.line(), nameTok.column(), "unknown test '" + name + "'");
         List<Node> args = new ArrayList<>();
         Token next = ts.peek();
         if (next.isOp("(")) {
@@ -362,7 +360,7 @@ class ExpressionParser {
                 || next.isOp("[") || next.isOp("{")) {
             args.add(postfix(primary()));
         }
-        return new Node.Test(operand, name, args, negate, is.line(), is.column());
+        return new Node.Test(operand, name, args, negate, nameTok.line(), nameTok.column());
     }
 
     private String dotted(String first) {

@@ -111,14 +111,14 @@ final class Filters {
                 return round(v, Params.integer(name, "precision", Params.or(p[0], 0L)), Params.string(name, "method", Params.or(p[1], "common")));
             }
             case "attr" -> {
-                return Attributes.getattr(v, Params.string(name, "name", Params.bind(name, args, kw, "name")[0]));
+                return Attributes.attributeOnly(v, Params.string(name, "name", Params.bind(name, args, kw, "name")[0]));
             }
             case "items" -> {
-                if (v instanceof Undefined) return new ArrayList<>();
+                if (v instanceof Undefined) return new Generator(new ArrayList<>());
                 if (!(v instanceof Map<?, ?> m)) throw TemplateError.render("Can only get item pairs from a mapping.");
                 List<Object> out = new ArrayList<>();
                 for (Map.Entry<?, ?> e : m.entrySet()) out.add(new Tuple(e.getKey(), e.getValue()));
-                return out;
+                return new Generator(out);
             }
             default -> {
                 return Sequences.apply(name, v, args, kw);

@@ -76,7 +76,10 @@ final class Operators {
                     if (y == 0) throw TemplateError.render("integer division or modulo by zero");
                     yield Math.floorMod(x, y);
                 }
-                case "**" -> y < 0 ? Math.pow(x, y) : power(x, y);
+                case "**" -> {
+                    if (y < 0) yield (Object) Math.pow(x, y);
+                    yield (Object) power(x, y);
+                }
                 default -> throw TemplateError.render("unknown operator " + op);
             };
         } catch (ArithmeticException e) {

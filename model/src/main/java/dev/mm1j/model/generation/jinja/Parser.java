@@ -28,6 +28,7 @@ final class Parser extends ExpressionParser {
         List<Node> body = p.body(null, Set.of());
         Token end = p.ts.peek();
         if (end.type() != Token.Type.EOF) throw TokenStream.error(end, "unexpected " + end.describe());
+        NameCheck.check(body);
         return body;
     }
 

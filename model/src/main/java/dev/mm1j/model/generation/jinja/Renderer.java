@@ -95,6 +95,7 @@ final class Renderer {
             items.add(item);
         }
         for (int i = 0; i < items.size(); i++) {
+            step(f);
             Scope iteration = new Scope(scope);
             bindTargets(f.targets(), f.unpack(), items.get(i), iteration);
             iteration.set("loop", new LoopState(i, items));

@@ -13,6 +13,7 @@ final class Sequences {
         switch (name) {
             case "first", "last" -> {
                 Attributes.noArgs(name, args, kw);
+                if (name.equals("last") && v instanceof Generator) throw TemplateError.render("'generator' object is not reversible");
                 List<Object> items = Values.iterate(v);
                 if (items.isEmpty()) return new Undefined("No " + name + " item, sequence was empty.");
                 return name.equals("first") ? items.getFirst() : items.getLast();
@@ -22,7 +23,8 @@ final class Sequences {
             }
             case "reverse" -> {
                 if (v instanceof String s) return new StringBuilder(s).reverse().toString();
-                return Filters.reversed(Values.iterate(v));
+                List<Object> items = Filters.reversed(Values.iterate(v));
+                return v instanceof List || v instanceof Map ? new Generator(items) : items;
             }
             case "join" -> {
                 Object[] p = Params.bind(name, args, kw, "d", "attribute");
@@ -67,7 +69,7 @@ final class Sequences {
                         out.add(o);
                     }
                 }
-                return out;
+                return new Generator(out);
             }
             case "min", "max" -> {
                 Object[] p = Params.bind(name, args, kw, "case_sensitive", "attribute");
@@ -92,30 +94,34 @@ final class Sequences {
                 return total;
             }
             case "map" -> {
-                return map(v, args, kw);
+                return new Generator(Values.truthy(v) ? map(v, args, kw) : new ArrayList<>());
             }
             case "select", "reject" -> {
                 List<Object> out = new ArrayList<>();
-                for (Object o : Values.iterate(v)) {
-                    if (passes(o, args, 0) == name.equals("select")) out.add(o);
+                if (Values.truthy(v)) {
+                    for (Object o : Values.iterate(v)) {
+                        if (passes(o, args, 0) == name.equals("select")) out.add(o);
+                    }
                 }
-                return out;
+                return new Generator(out);
             }
             case "selectattr", "rejectattr" -> {
                 if (args.isEmpty()) throw TemplateError.render(name + "() needs an attribute name");
                 String attr = Params.string(name, "attribute", args.getFirst());
                 List<Object> out = new ArrayList<>();
-                for (Object o : Values.iterate(v)) {
-                    if (passes(Attributes.path(o, attr), args, 1) == name.equals("selectattr")) out.add(o);
+                if (Values.truthy(v)) {
+                    for (Object o : Values.iterate(v)) {
+                        if (passes(Attributes.path(o, attr), args, 1) == name.equals("selectattr")) out.add(o);
+                    }
                 }
-                return out;
+                return new Generator(out);
             }
             default -> throw TemplateError.unsupported("unknown filter '" + name + "'");
         }
     }
 
     /** {@code map(attribute='x', default=d)} or {@code map('filter', args...)}. */
-    private static Object map(Object v, List<Object> args, Map<String, Object> kw) {
+    private static List<Object> map(Object v, List<Object> args, Map<String, Object> kw) {
         List<Object> out = new ArrayList<>();
         if (kw.containsKey("attribute")) {
             String attr = Params.string("map", "attribute", kw.get("attribute"));

@@ -28,6 +28,7 @@ final class Values {
             case Namespace n -> "Namespace";
             case Undefined u -> "Undefined";
             case LoopState l -> "LoopContext";
+            case Generator g -> "generator";
             case JinjaFunction f -> "function";
             default -> v.getClass().getSimpleName();
         };
@@ -51,6 +52,7 @@ final class Values {
     /** {@code str(v)}: what {@code {{ v }}} prints (Undefined prints nothing). */
     static String str(Object v) {
         return switch (v) {
+            case null -> "None";
             case String s -> s;
             case Undefined u -> "";
             case Long l -> l.toString();
@@ -108,6 +110,7 @@ final class Values {
             }
             case Undefined u -> sb.append("Undefined");
             case LoopState l -> sb.append("<LoopContext ").append(l.index0 + 1).append('/').append(l.length).append('>');
+            case Generator g -> sb.append("<generator object>");
             default -> sb.append("<function>");
         }
     }
@@ -169,7 +172,7 @@ final class Values {
             case Long l -> l;
             case Boolean b -> b ? 1 : 0;
             case Double d -> (long) d.doubleValue();
-            default -> throw TemplateError.render("expected a number, got '" + typeName(v) + "'");
+            case null, default -> throw TemplateError.render("expected a number, got '" + typeName(v) + "'");
         };
     }
 
@@ -178,7 +181,7 @@ final class Values {
             case Long l -> l;
             case Boolean b -> b ? 1 : 0;
             case Double d -> d;
-            default -> throw TemplateError.render("expected a number, got '" + typeName(v) + "'");
+            case null, default -> throw TemplateError.render("expected a number, got '" + typeName(v) + "'");
         };
     }
 
@@ -189,13 +192,14 @@ final class Values {
             case Map<?, ?> m -> new ArrayList<>(m.keySet());
             case String s -> PyText.characters(s);
             case Undefined u -> new ArrayList<>();
+            case Generator g -> g.drain();
             case LoopState l -> throw TemplateError.unsupported("iterating over 'loop' (recursive loops) is not supported");
-            default -> throw TemplateError.render("'" + typeName(v) + "' object is not iterable");
+            case null, default -> throw TemplateError.render("'" + typeName(v) + "' object is not iterable");
         };
     }
 
     static boolean iterable(Object v) {
-        return v instanceof List || v instanceof Map || v instanceof String || v instanceof Undefined;
+        return v instanceof List || v instanceof Map || v instanceof String || v instanceof Undefined || v instanceof Generator;
     }
 
     /** {@code len(v)}; a string counts code points, as Python does. */
@@ -205,7 +209,7 @@ final class Values {
             case List<?> l -> l.size();
             case Map<?, ?> m -> m.size();
             case Undefined u -> 0;
-            default -> throw TemplateError.render("object of type '" + typeName(v) + "' has no len()");
+            case null, default -> throw TemplateError.render("object of type '" + typeName(v) + "' has no len()");
         };
     }
 
@@ -227,7 +231,11 @@ final class Values {
             case Undefined u -> {
                 return false;
             }
-            default -> throw TemplateError.render("argument of type '" + typeName(container) + "' is not iterable");
+            case Generator g -> {
+                for (Object o : g.drain()) if (equal(o, x)) return true;
+                return false;
+            }
+            case null, default -> throw TemplateError.render("argument of type '" + typeName(container) + "' is not iterable");
         }
     }
 
