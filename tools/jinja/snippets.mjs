@@ -145,6 +145,13 @@ export const SNIPPETS = {
     ["call_undefined_fails", "{{ missing() }}"],
     ["iterate_undefined", "{% for x in missing %}x{% else %}none{% endfor %}"],
   ],
+  generators: [
+    ["select_then_list", "{{ messages|selectattr('role', 'equalto', 'user')|list|length }} {{ [1, 2, 3]|map('string')|join('-') }}", { messages: MSGS }],
+    ["empty_select_is_still_true", "{{ 'T' if ([]|select) else 'F' }} {{ 'T' if ([]|select|list) else 'F' }}"],
+    ["a_generator_runs_once", "{% set g = [1, 2]|map('string') %}{{ g|join }}|{{ g|join }}"],
+    ["select_over_none_is_empty", "{{ none|selectattr('x')|list|length }} {{ none|map(attribute='x')|list|length }}"],
+    ["generator_has_no_length", "{{ [1, 2]|select|length }}"],
+  ],
   errors: [
     ["raise_exception", "{{ raise_exception('custom refusal: ' ~ 42) }}"],
     ["division_by_zero", "{{ 1 / 0 }}"],
