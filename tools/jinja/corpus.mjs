@@ -35,20 +35,23 @@ export const NOW = { year: 2025, month: 2, day: 3, hour: 4, minute: 5, second: 6
 
 // How message content reaches a template, the rule mm1j's adapter (JinjaChatTemplate) applies: a template that reads
 // content['text'] takes a list of parts ({"type":"image"} / {"type":"text","text":...}, as transformers' processors
-// pass them); any other takes the text as a string, plus "images" (the count) for templates like the MM1 demo's.
+// pass them); any other takes the text as a string, plus "images" (the count) when it reads message['images'] (the
+// MM1 demo's template does).
 export function contentStyle(source) {
   return /\[\s*(['"])text\1\s*\]|\.text\b/.test(source) ? "parts" : "text";
 }
 
-export function toContextMessage(m, style) {
+export function readsImageCount(source) {
+  return /\[\s*(['"])images\1\s*\]|\.images\b/.test(source);
+}
+
+export function toContextMessage(m, style, imageCount) {
   if (style === "parts") {
     return { role: m.role, content: m.parts.map((p) => (p.image ? { type: "image" } : { type: "text", text: p.text })) };
   }
-  return {
-    role: m.role,
-    content: m.parts.filter((p) => !p.image).map((p) => p.text).join(""),
-    images: m.parts.filter((p) => p.image).length,
-  };
+  const out = { role: m.role, content: m.parts.filter((p) => !p.image).map((p) => p.text).join("") };
+  if (imageCount) out.images = m.parts.filter((p) => p.image).length;
+  return out;
 }
 
 const t = (text) => ({ text });

@@ -5,7 +5,7 @@ import { Environment, Template } from "@huggingface/jinja";
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
-import { CONVERSATIONS, NOW, RAW, TEMPLATES, contentStyle, toContextMessage } from "./corpus.mjs";
+import { CONVERSATIONS, NOW, RAW, TEMPLATES, contentStyle, readsImageCount, toContextMessage } from "./corpus.mjs";
 import { SNIPPETS } from "./snippets.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -59,7 +59,7 @@ for (const [name, tokens] of Object.entries(TEMPLATES)) {
     for (const agp of conv.agp) {
       // transformers' apply_chat_template passes tools and documents (None when not given) besides the messages.
       const context = { ...tokens, tools: null, documents: null, ...(conv.extra ?? {}), add_generation_prompt: agp,
-        messages: conv.messages.map((m) => toContextMessage(m, style)) };
+        messages: conv.messages.map((m) => toContextMessage(m, style, readsImageCount(source))) };
       cases.push({ template: name, conversation: conv.id, add_generation_prompt: agp, context, ...run(context) });
     }
   }

@@ -25,19 +25,21 @@ import java.util.regex.Pattern;
  * {@code eos_token}, ...) and any {@code extra} variables (e.g. {@code date_string}, {@code tools}). Each message is
  * {@code {"role", "content"}}; {@code content} is a list of parts ({@code {"type":"image"}},
  * {@code {"type":"text","text":...}}, as transformers' processors pass them) when the template reads
- * {@code ['text']} (the LLaVA processors' templates, Qwen2-VL's), else a string with an {@code images} count
- * beside it (the MM1 demo's template reads it). {@link ContentStyle} overrides that choice.
+ * {@code ['text']} (the LLaVA processors' templates, Qwen2-VL's), else a string, with an {@code images} count
+ * beside it when the template reads {@code message['images']} (the MM1 demo's does) — so every other template
+ * sees exactly transformers' context. {@link ContentStyle} overrides the choice of content form.
  */
 public final class JinjaChatTemplate {
     /** The names {@code --template} accepts, for messages. */
     static final String BUILT_IN_NAMES = String.join("|", Arrays.stream(ChatTemplate.values()).map(t -> t.name().toLowerCase(Locale.ROOT)).toList());
     private static final Pattern READS_TEXT_PARTS = Pattern.compile("\\[\\s*(['\"])text\\1\\s*\\]|\\.text\\b");
+    private static final Pattern READS_IMAGE_COUNT = Pattern.compile("\\[\\s*(['\"])images\\1\\s*\\]|\\.images\\b");
 
     /** How message content reaches the template. */
     public enum ContentStyle {
         /** PARTS when the template reads {@code ['text']} or {@code .text}, else TEXT. */
         AUTO,
-        /** {@code content} is the message text; {@code images} the number of images. */
+        /** {@code content} is the message text (and {@code images} the number of images, if the template reads it). */
         TEXT,
         /** {@code content} is the list of parts in order. */
         PARTS
@@ -47,14 +49,16 @@ public final class JinjaChatTemplate {
     private final String origin;
     private final Map<String, Object> specialTokens;
     private final ContentStyle style;
+    private final boolean imageCount;
     private final Supplier<LocalDateTime> clock;
 
     private JinjaChatTemplate(JinjaTemplate template, String origin, Map<String, Object> specialTokens, ContentStyle style,
-                              Supplier<LocalDateTime> clock) {
+                              boolean imageCount, Supplier<LocalDateTime> clock) {
         this.template = template;
         this.origin = origin;
         this.specialTokens = specialTokens;
         this.style = style;
+        this.imageCount = imageCount;
         this.clock = clock;
     }
 
@@ -76,7 +80,8 @@ public final class JinjaChatTemplate {
             JinjaTemplate t = JinjaTemplate.compile(source);
             ContentStyle resolved = style != ContentStyle.AUTO ? style
                 : READS_TEXT_PARTS.matcher(source).find() ? ContentStyle.PARTS : ContentStyle.TEXT;
-            return new JinjaChatTemplate(t, origin, new LinkedHashMap<>(specialTokens), resolved, clock);
+            boolean imageCount = READS_IMAGE_COUNT.matcher(source).find();
+            return new JinjaChatTemplate(t, origin, new LinkedHashMap<>(specialTokens), resolved, imageCount, clock);
         } catch (JinjaException e) {
             throw new ChatTemplateException(origin, e);
         }
@@ -127,7 +132,7 @@ public final class JinjaChatTemplate {
             out.put("content", parts);
         } else {
             out.put("content", m.content());
-            out.put("images", (long) m.images());
+            if (imageCount) out.put("images", (long) m.images());
         }
         return out;
     }
