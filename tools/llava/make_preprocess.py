@@ -52,6 +52,8 @@ PROCESSORS = {
     # a fixed (height, width) resize, custom mean/std, no crop
     "clip_hw": dict(base({"height": 11, "width": 17}, (14, 14)), image_processor_type="CLIPImageProcessor",
                     do_center_crop=False, image_mean=[0.5, 0.5, 0.5], image_std=[0.5, 0.5, 0.5]),
+    # LlavaImageProcessor with do_pad: a square of the long side filled with the mean colour first
+    "llava_pad": dict(base({"shortest_edge": 14}, (14, 14)), image_processor_type="LlavaImageProcessor", do_pad=True),
     "next14": dict(base({"shortest_edge": 14}, (14, 14)), image_processor_type="LlavaNextImageProcessor",
                    image_grid_pinpoints=SMALL_PINPOINTS, do_pad=True),
     # §9.1: the mmproj's implied processor; "gguf15" pads to a square first, "gguf16" reads pinpoints as (w, h)
@@ -109,7 +111,7 @@ def pixels(name, proc, path):
         px, _, best = P.gguf_preprocess(img, proc["image_size"], P.CLIP_MEAN, P.CLIP_STD, proc.get("pinpoints_wh"))
         return px, best
     p = P.ProcessorConfig(proc)
-    if proc["image_processor_type"] == "CLIPImageProcessor":
+    if proc["image_processor_type"] in ("CLIPImageProcessor", "LlavaImageProcessor"):
         return P.clip_preprocess(img, p)[None], None
     px, _, best = P.next_preprocess(img, p)
     return px, best

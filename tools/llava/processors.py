@@ -90,6 +90,8 @@ class ProcessorConfig:
         self.image_mean = d.get("image_mean", CLIP_MEAN)
         self.image_std = d.get("image_std", CLIP_STD)
         self.do_convert_rgb = d.get("do_convert_rgb", True)
+        self.image_processor_type = d.get("image_processor_type", "CLIPImageProcessor")
+        self.do_pad = d.get("do_pad", self.image_processor_type == "LlavaNextImageProcessor")
         self.image_grid_pinpoints = d.get("image_grid_pinpoints",
                                           [[336, 672], [672, 336], [672, 672], [1008, 336], [336, 1008]])
 
@@ -112,9 +114,12 @@ def clip_views(arr, p: ProcessorConfig):
 
 
 def clip_preprocess(img, p: ProcessorConfig):
-    """CLIPImageProcessor on one PIL image: float32 [3, H, W]."""
+    """CLIPImageProcessor on one PIL image: float32 [3, H, W]. LlavaImageProcessor with do_pad first pads the image to
+    a square of its long side with int(255 * mean) (its pad_to_square, the same as the original LLaVA's expand2square)."""
     if p.do_convert_rgb:
         img = to_rgb(img)
+    if p.image_processor_type == "LlavaImageProcessor" and p.do_pad:
+        img = expand2square(img, p.image_mean)
     return clip_views(np.array(img), p)
 
 
@@ -217,7 +222,7 @@ def expand2square(img, mean):
 def gguf_processor(image_size, mean, std, pinpoints_wh=None):
     """The CLIP processor an mmproj file implies: shortest edge and crop = image_size, its mean/std, rescale 1/255."""
     d = {"size": {"shortest_edge": image_size}, "crop_size": {"height": image_size, "width": image_size},
-         "image_mean": list(mean), "image_std": list(std)}
+         "image_mean": list(mean), "image_std": list(std), "image_processor_type": "CLIPImageProcessor"}
     if pinpoints_wh:
         d["image_grid_pinpoints"] = [[h, w] for (w, h) in pinpoints_wh]
     return ProcessorConfig(d)
