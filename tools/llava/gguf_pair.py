@@ -58,8 +58,10 @@ class Writer:
         self.values[name] = held.reshape(values.shape)
 
 
-def write_mmproj(path, sd, cfg, types, rng, pinpoints_wh=None, feature_layer_meta=False):
+def write_mmproj(path, sd, cfg, types, rng, pinpoints_wh=None, feature_layer_meta=False, modern_names=False):
     """sd: the legacy-named F32 state dict (numpy); cfg: LlavaCfg. types(name, shape) -> ggml type of a matrix.
+    modern_names: gguf-py's tensor names (fc1 = ffn_up, fc2 = ffn_down, v.image_newline) instead of the legacy
+    converter's (fc1 = ffn_down, fc2 = ffn_up, model.image_newline); llama.cpp reads both.
 
     Returns {hf legacy name: values held} for the vision tower and projector, and the block count.
     """
@@ -76,7 +78,7 @@ def write_mmproj(path, sd, cfg, types, rng, pinpoints_wh=None, feature_layer_met
     w.add("v.pre_ln.bias", sd[vt + "pre_layrnorm.bias"], "F32")
     names = {"self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k", "self_attn.v_proj": "attn_v",
              "self_attn.out_proj": "attn_out", "layer_norm1": "ln1", "layer_norm2": "ln2",
-             "mlp.fc1": "ffn_down", "mlp.fc2": "ffn_up"}
+             "mlp.fc1": "ffn_up" if modern_names else "ffn_down", "mlp.fc2": "ffn_down" if modern_names else "ffn_up"}
     back = {}
     for i in range(blocks):
         for hf, gg in names.items():
@@ -89,8 +91,9 @@ def write_mmproj(path, sd, cfg, types, rng, pinpoints_wh=None, feature_layer_met
     for hf, gg in (("linear_1", "mm.0"), ("linear_2", "mm.2")):
         w.add(gg + ".weight", sd[f"multi_modal_projector.{hf}.weight"], types(hf, sd[f"multi_modal_projector.{hf}.weight"].shape))
         w.add(gg + ".bias", sd[f"multi_modal_projector.{hf}.bias"], "F32")
+    newline = "v.image_newline" if modern_names else "model.image_newline"
     if pinpoints_wh:
-        w.add("model.image_newline", sd["image_newline"], "F32")
+        w.add(newline, sd["image_newline"], "F32")
     kv = [("general.architecture", S, "clip"), ("general.name", S, "mm1j llava test mmproj"),
           ("general.description", S, "image encoder for LLaVA"),
           ("clip.has_text_encoder", BOOL, False), ("clip.has_vision_encoder", BOOL, True),
@@ -123,7 +126,7 @@ def write_mmproj(path, sd, cfg, types, rng, pinpoints_wh=None, feature_layer_met
         held[f"multi_modal_projector.{hf}.weight"] = w.values[gg + ".weight"]
         held[f"multi_modal_projector.{hf}.bias"] = w.values[gg + ".bias"]
     if pinpoints_wh:
-        held["image_newline"] = w.values["model.image_newline"]
+        held["image_newline"] = w.values[newline]
     return held, blocks
 
 

@@ -21,7 +21,8 @@ GGUF pairs (text GGUF + mmproj GGUF as llama.cpp's converters write them; spec Â
   gguf-llava15        from llava15-legacy-f32: mmproj-f16.gguf (+ mmproj-q.gguf with Q8_0/Q4_0/Q4_K tensors),
                       text-f16.gguf; images pad-to-square with the mean colour
   gguf-llava16        from next-new-f32: mmproj-f16.gguf with (width, height) pinpoints, spatial_unpad,
-                      clip.vision.feature_layer; text-f16.gguf
+                      clip.vision.feature_layer; mmproj-f16-names.gguf the same under gguf-py's tensor names
+                      (fc1 = ffn_up, v.image_newline); text-f16.gguf
 
 Every case folder holds expected.safetensors:
   ids I32 [T]; image_sizes I32 [N, 2] (height, width); rows_per_image I32 [N]
@@ -260,17 +261,19 @@ def write_gguf_pair(name, hf_model, c, images_dir, images, ids, next_, rng):
     sd = {k: v.numpy() for k, v in hf_model.state_dict().items()}
     pin_wh = [[w, h] for h, w in PINPOINTS_HW] if next_ else None  # the original LLaVA config's (w, h) list
     f16 = lambda hf, shape: "F16"
-    variants = [("mmproj-f16.gguf", f16, "expected.safetensors")]
+    variants = [("mmproj-f16.gguf", f16, "expected.safetensors", False)]
+    if next_:  # the same values under gguf-py's names (fc1 = ffn_up, v.image_newline): the same expected outputs
+        variants.append(("mmproj-f16-names.gguf", f16, "expected.safetensors", True))
     if not next_:
         quant = lambda hf, shape: {"self_attn.q_proj": "Q8_0", "self_attn.k_proj": "Q4_0", "self_attn.v_proj": "Q8_0",
                                    "self_attn.out_proj": "Q4_0", "mlp.fc1": "Q8_0", "mlp.fc2": "Q4_K",
                                    "linear_1": "Q8_0", "linear_2": "Q4_0"}[hf]
-        variants.append(("mmproj-q.gguf", quant, "expected-q.safetensors"))
+        variants.append(("mmproj-q.gguf", quant, "expected-q.safetensors", False))
     text_type = "F16"
     text_name = f"text-{text_type.lower()}.gguf"
     text_held = write_text(os.path.join(folder, text_name), sd, c, text_type, rng)
-    for mmproj, types, exp_name in variants:
-        held, blocks = write_mmproj(os.path.join(folder, mmproj), sd, c, types, rng, pin_wh, feature_layer_meta=next_)
+    for mmproj, types, exp_name, modern in variants:
+        held, blocks = write_mmproj(os.path.join(folder, mmproj), sd, c, types, rng, pin_wh, feature_layer_meta=next_, modern_names=modern)
         gc = LlavaCfg(json.loads(json.dumps(c_dict(c))))
         if next_:
             gc.pinpoints = [[h, w] for w, h in pin_wh]  # (w, h) read back into (h, w) candidates, order kept

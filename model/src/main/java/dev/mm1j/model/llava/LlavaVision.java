@@ -66,7 +66,14 @@ final class LlavaVision implements AutoCloseable {
         long v = features.dim(0), t = features.dim(1), d = c.text().hiddenSize();
         if (!c.next()) {
             if (v != sizes.size()) throw new Mm1jException("[llava] " + v + " views for " + sizes.size() + " images");
-            return projector.project(features).reshape(v * t, d);
+            Tensor out = ops.allocate(DType.F32, v * t, d);
+            try {
+                projector.project(out.reshape(v, t, d), features);
+                return out;
+            } catch (RuntimeException | Error e) {
+                out.close();
+                throw e;
+            }
         }
         // the table: every view's projected rows, then image_newline
         int g = c.grid();

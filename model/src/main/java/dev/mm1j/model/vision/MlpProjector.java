@@ -58,12 +58,20 @@ public final class MlpProjector implements Connector {
         }
         long n = features.dim(0), l = features.dim(1);
         Tensor out = ops.allocate(DType.F32, n, l, d);
-        project(out, features);
-        return out;
+        try {
+            project(out, features);
+            return out;
+        } catch (RuntimeException | Error e) {
+            out.close();
+            throw e;
+        }
     }
 
     /** {@link #project(Tensor)} into {@code out} [N, L, d] (contiguous). */
     public void project(Tensor out, Tensor features) {
+        if (out.rank() != 3 || out.dim(0) != features.dim(0) || out.dim(1) != features.dim(1) || out.dim(2) != d) {
+            throw new dev.mm1j.core.Mm1jException("[mlp projector] out " + out + " for features " + features + ": expected F32 [N, L, " + d + "]");
+        }
         try (Tensor hidden = ops.allocate(DType.F32, features.dim(0), features.dim(1), d)) {
             linear1.forward(ops, hidden, features);
             ops.unary(act, hidden, hidden);

@@ -37,7 +37,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * implementation tools/llava/llava_ref.py: Hugging Face folders of both tensor-name generations (F32, BF16; Llama and
  * Mistral text with GQA; one or several vision layers; strategy default and full; projector variants; LLaVA-NeXT on
  * wide, tall, tiny and square images) and llama.cpp GGUF pairs (spec §9.1: pad to square; (width, height) pinpoints;
- * F16 and Q8_0/Q4_0/Q4_K mmproj tensors). Compared: the preprocessed pixels (bit for bit), the selected vision
+ * F16 and Q8_0/Q4_0/Q4_K mmproj tensors, the legacy converter's and gguf-py's tensor names). Compared: the preprocessed pixels (bit for bit), the selected vision
  * features, the spliced rows (spec §9's image_embeds) and the logits of the whole expanded sequence, with several
  * --decode-from splits (all batched, all one at a time, inside the second image), on every available backend; and
  * greedy decoding through the KV cache token for token.
@@ -57,6 +57,7 @@ class LlavaGoldenTest {
             out.add(Arguments.of("gguf-llava15", "mmproj-f16.gguf", p.name()));
             out.add(Arguments.of("gguf-llava15", "mmproj-q.gguf", p.name()));
             out.add(Arguments.of("gguf-llava16", "mmproj-f16.gguf", p.name()));
+            out.add(Arguments.of("gguf-llava16", "mmproj-f16-names.gguf", p.name()));
         }
         return out.stream();
     }
