@@ -160,6 +160,30 @@ class LlavaGoldenTest {
         }
     }
 
+    /**
+     * The GGUF pair made from llava15-legacy-f32 (its weights are F16-exact) is the same model: on a square image, where
+     * transformers' resize + centre crop and spec §9.1's pad + resize give the same pixels, its rows equal the folder's.
+     */
+    @ParameterizedTest(name = "on {2}")
+    @MethodSource("cases")
+    void ggufPairEqualsTheHfFolderOnASquareImage(String name, String mmproj, String backendName) throws Exception {
+        if (!name.equals("llava15-legacy-f32")) return; // once per backend
+        RgbImage square = DECODER.decode(DIR.resolve("images/square.png"));
+        try (Backend backend = Backends.create(backendName, BackendOptions.threads(2))) {
+            Ops ops = new Ops(backend, new ReferenceBackend());
+            float[] hf, gguf;
+            try (LlavaModel m = open("llava15-legacy-f32", "", ops); LlavaModel.Encoded e = m.encode(List.of(square))) {
+                hf = host(backend, e.rows());
+            }
+            try (LlavaModel m = open("gguf-llava15", "mmproj-f16.gguf", ops); LlavaModel.Encoded e = m.encode(List.of(square))) {
+                gguf = host(backend, e.rows());
+            }
+            double err = relError(hf, gguf);
+            System.out.printf("[golden llava] HF folder vs GGUF pair on a square image, %s: rows rel err %.2e%n", backendName, err);
+            assertTrue(err <= TOL, "HF folder vs GGUF pair: " + err);
+        }
+    }
+
     /** Every position's logits with positions [0, k) as one prefill and the rest one at a time through the KV cache. */
     static float[] logits(LlavaModel m, int[] expanded, Tensor rows, int k) {
         int t = expanded.length, v = m.config().text().vocabSize();
