@@ -184,6 +184,30 @@ class LlavaGoldenTest {
         }
     }
 
+    /**
+     * Quantize-on-load ({@code --weights q8_0}) reaches the vision tower and the projector too: the folder still runs,
+     * within the 8-bit rounding of weights (and of activations in the CPU's quantized dots) of PyTorch's logits.
+     */
+    @ParameterizedTest(name = "on {2}")
+    @MethodSource("cases")
+    void quantizeOnLoadRuns(String name, String mmproj, String backendName) throws Exception {
+        if (!name.equals("next-legacy-bf16")) return; // once per backend
+        Prompt prompt = Prompt.read(DIR.resolve(name));
+        try (SafetensorsFile want = SafetensorsFile.open(expectedFile(name, ""));
+             Backend backend = Backends.create(backendName, BackendOptions.threads(2));
+             LlavaModel m = LlavaModel.open(DIR.resolve(name), DType.Q8_0, new Ops(backend, new ReferenceBackend()), null)) {
+            List<RgbImage> images = new ArrayList<>();
+            for (Path p : prompt.images()) images.add(DECODER.decode(p));
+            try (LlavaModel.Encoded enc = m.encode(images)) {
+                int[] expanded = m.expand(prompt.ids(), enc.rowsPerImage());
+                double er = relError(want.tensor("image_embeds").toFloatArray(), host(backend, enc.rows()));
+                double el = relError(want.tensor("logits").toFloatArray(), logits(m, expanded, enc.rows(), expanded.length));
+                System.out.printf("[golden llava] %s --weights q8_0 on %s: rows rel err %.2e, logits rel err %.2e%n", name, backendName, er, el);
+                assertTrue(er < 5e-2 && el < 5e-2, "Q8_0 weights: rows " + er + ", logits " + el);
+            }
+        }
+    }
+
     /** Every position's logits with positions [0, k) as one prefill and the rest one at a time through the KV cache. */
     static float[] logits(LlavaModel m, int[] expanded, Tensor rows, int k) {
         int t = expanded.length, v = m.config().text().vocabSize();
