@@ -4,135 +4,50 @@ import dev.mm1j.core.DType;
 import dev.mm1j.core.Mm1jException;
 import dev.mm1j.core.Tensor;
 import dev.mm1j.core.backend.Ops;
-import dev.mm1j.core.backend.UnaryOp;
-import dev.mm1j.core.format.Checkpoint;
-import dev.mm1j.core.format.gguf.GgufWeights;
-import dev.mm1j.core.json.JsonObject;
-import dev.mm1j.core.weights.WeightSource;
 import dev.mm1j.core.weights.Weights;
-import dev.mm1j.model.text.KvCache;
-import dev.mm1j.model.text.TextConfig;
-import dev.mm1j.model.text.TextModel;
+import dev.mm1j.model.ImageEncoder;
 import dev.mm1j.model.vision.RgbImage;
-import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Consumer;
+import java.util.Map;
 
 /**
- * A LLaVA-1.5 or LLaVA-NeXT model: a Hugging Face folder ({@code LlavaForConditionalGeneration} /
- * {@code LlavaNextForConditionalGeneration}, either generation of tensor names, F32/F16/BF16) or llama.cpp's GGUF
- * pair (a text GGUF and an mmproj GGUF, spec §9.1).
+ * The image half of a LLaVA-1.5 or LLaVA-NeXT model at the loading seam ({@link LlavaFamily} builds it): the
+ * checkpoint's own processor ({@link #prepare}: preprocessor_config.json, or spec §9.1 for an mmproj), then every
+ * view of every image as one batch through the CLIP tower and the projector, and for NeXT the packing of each
+ * image's views into rows ({@link #encode}: spec §9's image_embeds [R, d], every spliced row in sequence order).
  *
- * <pre>{@code
- * try (LlavaModel m = LlavaModel.open(folder, null, ops, null);
- *      LlavaModel.Encoded e = m.encode(List.of(image))) {        // rows [R, d]: every row spliced, in order
- *     int[] expanded = m.expand(ids, e.rowsPerImage());          // each image token -> its rows (marked -1)
- *     m.prefill(cache, expanded, e.rows(), 0, expanded.length, logits);
- * }
- * }</pre>
- * Images are preprocessed by the checkpoint's own processor ({@link #processor()}), encoded as one batch of views,
- * and each image token of the prompt (the config's {@code image_token_index}, or {@link #IMAGE} — the only way for a
- * GGUF pair, whose vocabulary has no image token) becomes that image's rows; positions count through them and the
- * KV cache records −1 there. One forward at a time: use it from one thread.
+ * <p>Each image token of a prompt becomes its image's rows ({@link dev.mm1j.model.ImageSplice}). A GGUF pair's text
+ * vocabulary has no image token: there {@link #imageTokenId()} is {@code vocab_size}, an id no text produces, which
+ * the prompt builders (and {@code mm1j logits}' {@code img}) put where an image goes.
  */
-public final class LlavaModel implements AutoCloseable {
-    /** Marks an image position in prompt ids for any LLaVA model (spec §9's {@code img}). */
-    public static final int IMAGE = -2;
-
+public final class LlavaModel implements ImageEncoder {
     private final LlavaConfig config;
     private final ProcessorConfig processorConfig;
     private final LlavaImageProcessor processor;
     private final Ops ops;
     private final LlavaVision vision;
-    private final TextModel text;
-    private final AutoCloseable[] owned; // weights and files, closed last
 
-    private LlavaModel(LlavaConfig config, ProcessorConfig processor, Ops ops, LlavaVision vision, TextModel text, AutoCloseable... owned) {
+    private LlavaModel(LlavaConfig config, ProcessorConfig processorConfig, Ops ops, LlavaVision vision) {
         this.config = config;
-        this.processorConfig = processor;
-        this.processor = new LlavaImageProcessor(processor);
+        this.processorConfig = processorConfig;
+        this.processor = new LlavaImageProcessor(processorConfig);
         this.ops = ops;
         this.vision = vision;
-        this.text = text;
-        this.owned = owned;
     }
 
     /**
-     * Opens a Hugging Face folder (config.json of model_type llava or llava_next, preprocessor_config.json, safetensors
-     * under either name generation). {@code matrixDtype} (nullable) converts matmul weights on load; {@code warnings}
-     * (nullable: stderr) hears about unused tensors.
+     * Loads the tower (up to the deepest selected layer), the projector and image_newline from {@code root} (the
+     * legacy names of {@link LlavaNames}), for images preprocessed by {@code processor}.
      */
-    public static LlavaModel open(Path folder, DType matrixDtype, Ops ops, Consumer<String> warnings) throws IOException {
-        Checkpoint ckpt = Checkpoint.open(folder, matrixDtype);
-        Weights w = null;
-        try {
-            LlavaConfig config = LlavaConfig.fromJson(ckpt.config());
-            ProcessorConfig proc = ProcessorConfig.load(folder);
-            checkProcessor(config, proc);
-            w = new Weights(LlavaNames.of(ckpt.weights()), matrixDtype);
-            if (warnings != null) w.warnings(warnings);
-            LlavaVision v = LlavaVision.load(w, config, ops);
-            TextModel t;
-            try {
-                t = TextModel.load(config.text(), w.prefix("language_model"), ops);
-            } catch (RuntimeException | Error e) {
-                v.close();
-                throw e;
-            }
-            acceptUnused(w, config);
-            w.finish();
-            return new LlavaModel(config, proc, ops, v, t, w, ckpt);
-        } catch (RuntimeException | Error e) {
-            if (w != null) w.close();
-            ckpt.close();
-            throw e;
-        }
+    static LlavaModel load(LlavaConfig config, ProcessorConfig processor, Weights root, Ops ops) {
+        checkProcessor(config, processor);
+        return new LlavaModel(config, processor, ops, LlavaVision.load(root, config, ops));
     }
 
-    /**
-     * Opens llama.cpp's pair: {@code textGguf} (llama architecture) and {@code mmproj} (clip, projector mlp), with the
-     * semantics of spec §9.1 (every stored block runs, the original LLaVA preprocessing, (width, height) pinpoints).
-     */
-    public static LlavaModel openGguf(Path textGguf, Path mmproj, DType matrixDtype, Ops ops, Consumer<String> warnings) {
-        Mmproj m = Mmproj.open(mmproj);
-        GgufWeights g = null;
-        Weights tw = null, vw = null;
-        try {
-            g = GgufWeights.open(textGguf, matrixDtype);
-            TextConfig tc = TextConfig.fromJson(JsonObject.of(g.config(), textGguf.getFileName() + " metadata"));
-            List<int[]> pins = m.pinpoints();
-            LlavaConfig config = new LlavaConfig(pins != null, m.vision(), tc, -1, UnaryOp.GELU, m.hiddenStates(), false, m.projectorBias(), pins, false);
-            vw = new Weights(m, matrixDtype);
-            tw = new Weights(g, matrixDtype);
-            if (warnings != null) {
-                vw.warnings(warnings);
-                tw.warnings(warnings);
-            }
-            LlavaVision v = LlavaVision.load(vw, config, ops);
-            TextModel t;
-            try {
-                t = TextModel.load(tc, tw, ops);
-            } catch (RuntimeException | Error e) {
-                v.close();
-                throw e;
-            }
-            vw.finish();
-            tw.finish();
-            return new LlavaModel(config, m.processor(), ops, v, t, vw, tw, m, g);
-        } catch (RuntimeException | Error e) {
-            if (vw != null) vw.close();
-            if (tw != null) tw.close();
-            if (g != null) g.close();
-            m.close();
-            throw e;
-        }
-    }
-
-    /** The processor's views must be what the encoder takes: image_size squares. */
+    /** The processor's views must be what the encoder takes: image_size squares (and NeXT's pinpoints must agree). */
     static void checkProcessor(LlavaConfig c, ProcessorConfig p) {
         int s = c.vision().imageSize();
         if (c.next() != p.isNext()) {
@@ -145,18 +60,6 @@ public final class LlavaModel implements AutoCloseable {
             List<String> a = p.pinpoints().stream().map(Arrays::toString).toList(), b = c.pinpoints().stream().map(Arrays::toString).toList();
             if (!a.equals(b)) throw new Mm1jException("image_grid_pinpoints differ between preprocessor_config.json " + a + " and config.json " + b);
         }
-    }
-
-    /**
-     * Marks as used what every CLIPVisionModel checkpoint carries but LLaVA never reads: the layers after the deepest
-     * selected hidden state, post_layernorm, and the position_ids buffer of old checkpoints (so only real leftovers warn).
-     */
-    private static void acceptUnused(Weights w, LlavaConfig c) {
-        Weights vm = w.prefix("vision_tower.vision_model");
-        for (int i = c.layersToRun(); i < c.vision().numHiddenLayers(); i++) {
-            for (String n : w.unused()) if (n.startsWith(vm.fullName("encoder.layers." + i + "."))) w.get(n);
-        }
-        for (String n : List.of("post_layernorm.weight", "post_layernorm.bias", "embeddings.position_ids")) vm.getOptional(n);
     }
 
     public LlavaConfig config() {
@@ -172,73 +75,17 @@ public final class LlavaModel implements AutoCloseable {
         return processorConfig;
     }
 
-    public Ops ops() {
-        return ops;
+    /** config.json's image_token_index; for a GGUF pair (no image token in the vocabulary) vocab_size. */
+    @Override
+    public int imageTokenId() {
+        return config.imageTokenIndex() >= 0 ? config.imageTokenIndex() : config.text().vocabSize();
     }
 
-    /** The language model (for decoding after {@link #prefill}). */
-    public TextModel text() {
-        return text;
-    }
-
-    // ================================================================== images
-
-    /**
-     * Encoded images.
-     *
-     * @param rows         [R, d]: every row the images put into the sequence, in order (spec §9's image_embeds)
-     * @param rowsPerImage how many of them each image takes
-     * @param features     [views, tokens, W·layers]: the selected hidden states of every view, before the projector
-     */
-    public record Encoded(Tensor rows, int[] rowsPerImage, Tensor features) implements AutoCloseable {
-        @Override
-        public void close() {
-            rows.close();
-            features.close();
-        }
-    }
-
-    /** Preprocesses and encodes decoded images (all their views as one batch). */
-    public Encoded encode(List<RgbImage> images) {
-        List<LlavaImageProcessor.Processed> p = new ArrayList<>();
-        try {
-            for (RgbImage i : images) p.add(processor.process(i));
-            return encodeProcessed(p);
-        } finally {
-            p.forEach(LlavaImageProcessor.Processed::close);
-        }
-    }
-
-    /** Encodes preprocessed images (their views as one batch). */
-    public Encoded encodeProcessed(List<LlavaImageProcessor.Processed> images) {
-        if (images.isEmpty()) throw new Mm1jException("[llava] no images to encode");
-        int s = config.vision().imageSize();
-        long views = 0;
-        for (LlavaImageProcessor.Processed p : images) views += p.views();
-        List<int[]> sizes = new ArrayList<>();
-        int[] counts = new int[images.size()];
-        try (Tensor pixels = Tensor.allocateHost(DType.F32, views, 3, s, s)) {
-            long at = 0;
-            for (int i = 0; i < images.size(); i++) {
-                LlavaImageProcessor.Processed p = images.get(i);
-                if (config.next() && p.views() != config.anyres().views(p.height(), p.width())) {
-                    throw new Mm1jException("[llava] image " + i + " (" + p.width() + "x" + p.height() + ") has " + p.views() + " views, its grid needs "
-                        + config.anyres().views(p.height(), p.width()));
-                }
-                long bytes = p.pixels().byteSize();
-                MemorySegment.copy(p.pixels().data(), 0, pixels.data(), at * (bytes / p.views()), bytes);
-                at += p.views();
-                sizes.add(new int[] {p.height(), p.width()});
-                counts[i] = vision.rowsFor(p.height(), p.width());
-            }
-            Tensor f = vision.features(pixels);
-            try {
-                return new Encoded(vision.rows(f, sizes), counts, f);
-            } catch (RuntimeException | Error e) {
-                f.close();
-                throw e;
-            }
-        }
+    /** Preprocesses one image: its views [views, 3, S, S] and the rows it becomes. Thread-safe. */
+    @Override
+    public Input prepare(RgbImage image) {
+        LlavaImageProcessor.Processed p = processor.process(image);
+        return new Input(p.pixels(), rowsFor(p.height(), p.width()), new int[] {p.width(), p.height()});
     }
 
     /** Rows an image of {@code height × width} pixels takes in the sequence. */
@@ -246,94 +93,65 @@ public final class LlavaModel implements AutoCloseable {
         return vision.rowsFor(height, width);
     }
 
-    // ================================================================== the sequence
-
-    /** Whether {@code id} marks an image: the config's image token, or {@link #IMAGE}. */
-    public boolean isImage(int id) {
-        return id == IMAGE || id >= 0 && id == config.imageTokenIndex();
-    }
-
-    /** The expanded sequence: the k-th image position becomes {@code rowsPerImage[k]} positions marked −1. */
-    public int[] expand(int[] ids, int[] rowsPerImage) {
-        int found = 0;
-        long length = 0;
-        for (int id : ids) {
-            if (isImage(id)) {
-                if (found < rowsPerImage.length) length += rowsPerImage[found];
-                found++;
-            } else {
-                if (id < 0 || id >= config.text().vocabSize()) throw new Mm1jException("[llava] token id " + id + " is outside the vocabulary (" + config.text().vocabSize() + ")");
-                length++;
-            }
-        }
-        if (found != rowsPerImage.length) {
-            throw new Mm1jException("the prompt has " + found + " image position" + (found == 1 ? "" : "s") + " but " + rowsPerImage.length + " image"
-                + (rowsPerImage.length == 1 ? " is" : "s are") + " given: each image needs exactly one");
-        }
-        int[] out = new int[Math.toIntExact(length)];
-        int j = 0, k = 0;
-        for (int id : ids) {
-            if (isImage(id)) {
-                Arrays.fill(out, j, j + rowsPerImage[k], -1);
-                j += rowsPerImage[k++];
-            } else {
-                out[j++] = id;
-            }
-        }
-        return out;
+    /** Encodes the images as one batch of views: rows [Σ rows, d]; outputs {@code image_embeds} (the same rows, spec §9). */
+    @Override
+    public Encoded encode(List<Input> images) {
+        Features f = features(images);
+        f.features().close();
+        return new Encoded(f.rows(), Map.of("image_embeds", f.rows().reshape(f.rows().shape())));
     }
 
     /**
-     * Appends positions [{@code from}, {@code to}) of {@code expanded} to {@code cache}, batched: ids embedded, the
-     * positions marked −1 taking the next rows of {@code rows} [R, d] (the k-th marked position of the whole sequence
-     * takes row k). {@code logits}: null, [1, V] (last position) or [to − from, V].
+     * The images' rows and, before the projector, the selected vision features of every view.
+     *
+     * @param rows     [R, d]: every row the images put into the sequence, in order
+     * @param features [views, tokens, W·layers] (each image's views consecutive)
      */
-    public void prefill(KvCache cache, int[] expanded, Tensor rows, int from, int to, Tensor logits) {
-        if (from < 0 || to > expanded.length || to <= from) throw new Mm1jException("[prefill] positions " + from + ".." + to + " of " + expanded.length + " are empty");
-        long marked = Arrays.stream(expanded).filter(i -> i < 0).count();
-        long have = rows == null ? 0 : rows.dim(0);
-        if (rows != null && (rows.rank() != 2 || rows.dim(1) != config.text().hiddenSize() || rows.dtype() != DType.F32)) {
-            throw new Mm1jException("[prefill] image rows " + rows + ": expected F32 [R, " + config.text().hiddenSize() + "]");
-        }
-        if (marked != have) throw new Mm1jException("[prefill] the sequence has " + marked + " image positions but " + have + " image rows are given");
-        try (Tensor hidden = ops.allocate(DType.F32, to - from, config.text().hiddenSize())) {
-            splice(hidden, expanded, rows, from);
-            text.forward(cache, hidden, Arrays.copyOfRange(expanded, from, to), logits);
+    public record Features(Tensor rows, Tensor features) implements AutoCloseable {
+        @Override
+        public void close() {
+            rows.close();
+            features.close();
         }
     }
 
-    /** {@code hidden} [n, d] = embeddings of positions [from, from + n): token rows, and image rows where expanded is −1. */
-    void splice(Tensor hidden, int[] expanded, Tensor rows, int from) {
-        int n = (int) hidden.dim(0);
-        int[] ids = new int[n];
-        int row = 0;
-        for (int i = 0; i < from; i++) if (expanded[i] < 0) row++;
-        for (int i = 0; i < n; i++) ids[i] = Math.max(expanded[from + i], 0);
-        text.embed(hidden, ids);
-        for (int i = 0; i < n; ) {
-            if (expanded[from + i] >= 0) {
-                i++;
-                continue;
+    /** {@link #encode}, keeping the vision features too (for checks against transformers' image features). */
+    public Features features(List<Input> images) {
+        if (images.isEmpty()) throw new Mm1jException("[llava] no images to encode");
+        int s = config.vision().imageSize();
+        long views = 0;
+        for (Input in : images) views += in.pixels().dim(0);
+        List<int[]> sizes = new ArrayList<>();
+        try (Tensor pixels = Tensor.allocateHost(DType.F32, views, 3, s, s)) {
+            long at = 0, viewBytes = 3L * s * s * 4;
+            for (int i = 0; i < images.size(); i++) {
+                Input in = images.get(i);
+                Tensor px = in.pixels();
+                if (in.size() == null || px.rank() != 4 || px.dim(1) != 3 || px.dim(2) != s || px.dim(3) != s || px.dtype() != DType.F32 || !px.isContiguous()) {
+                    throw new Mm1jException("[llava] image " + i + ": pixels " + px + " (size " + Arrays.toString(in.size()) + "): expected F32 [views, 3, " + s + ", " + s
+                        + "] from prepare() with the original size");
+                }
+                int w = in.size()[0], h = in.size()[1];
+                int need = config.next() ? config.anyres().views(h, w) : 1;
+                if (px.dim(0) != need) throw new Mm1jException("[llava] image " + i + " (" + w + "x" + h + ") has " + px.dim(0) + " views, its grid needs " + need);
+                if (in.rows() != rowsFor(h, w)) throw new Mm1jException("[llava] image " + i + " claims " + in.rows() + " rows, a " + w + "x" + h + " image takes " + rowsFor(h, w));
+                MemorySegment.copy(px.data(), 0, pixels.data(), at * viewBytes, px.byteSize());
+                at += px.dim(0);
+                sizes.add(new int[] {h, w});
             }
-            int j = i;
-            while (j < n && expanded[from + j] < 0) j++;
-            ops.copy(hidden.slice(0, i, j), rows.slice(0, row, row + (j - i)));
-            row += j - i;
-            i = j;
+            Tensor f = vision.features(pixels);
+            try {
+                return new Features(vision.rows(f, sizes), f);
+            } catch (RuntimeException | Error e) {
+                f.close();
+                throw e;
+            }
         }
     }
 
     @Override
     public void close() {
-        text.close();
         vision.close();
-        for (AutoCloseable c : owned) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                throw new Mm1jException("closing " + c + ": " + e.getMessage());
-            }
-        }
     }
 
     @Override

@@ -31,11 +31,13 @@ final class LlavaNames implements WeightSource {
     };
 
     private final WeightSource source;
+    private final boolean ownsSource;
     private final Map<String, String> stored = new LinkedHashMap<>(); // legacy name -> name in the file
     private final boolean renamed;
 
-    private LlavaNames(WeightSource source) {
+    private LlavaNames(WeightSource source, boolean ownsSource) {
         this.source = source;
+        this.ownsSource = ownsSource;
         String legacyExample = null, newExample = null;
         for (String n : source.names()) {
             if (n.startsWith("language_model.") || n.startsWith("vision_tower.") || n.startsWith("multi_modal_projector.") || n.equals("image_newline")) {
@@ -58,9 +60,14 @@ final class LlavaNames implements WeightSource {
         }
     }
 
-    /** {@code source} under the legacy names (a view when it already uses them). */
+    /** {@code source} under the legacy names; closing this closes {@code source}. */
     static WeightSource of(WeightSource source) {
-        return new LlavaNames(source);
+        return new LlavaNames(source, true);
+    }
+
+    /** {@code source} under the legacy names, left open on close (its owner, e.g. a Checkpoint, closes it). */
+    static WeightSource view(WeightSource source) {
+        return new LlavaNames(source, false);
     }
 
     /** The legacy name of a name transformers ≥ 4.52 writes (others unchanged). */
@@ -94,6 +101,6 @@ final class LlavaNames implements WeightSource {
 
     @Override
     public void close() {
-        source.close();
+        if (ownsSource) source.close();
     }
 }

@@ -5,7 +5,6 @@ import dev.mm1j.core.Mm1jException;
 import dev.mm1j.core.Tensor;
 import dev.mm1j.core.backend.Ops;
 import dev.mm1j.core.weights.Weights;
-import dev.mm1j.model.nn.Params;
 import dev.mm1j.model.vision.MlpProjector;
 import dev.mm1j.model.vision.Probe;
 import dev.mm1j.model.vision.VisionTower;
@@ -40,7 +39,7 @@ final class LlavaVision implements AutoCloseable {
         try {
             long d = c.text().hiddenSize();
             MlpProjector proj = MlpProjector.load(root, c.featureWidth(), d, c.projectorBias(), c.projectorAct(), ops);
-            Tensor nl = c.next() ? Params.f32(root, "image_newline", ops, d) : null;
+            Tensor nl = c.next() ? root.on(ops).f32("image_newline", d) : null;
             return new LlavaVision(c, ops, tower, proj, nl);
         } catch (RuntimeException | Error e) {
             tower.close();
@@ -84,7 +83,7 @@ final class LlavaVision implements AutoCloseable {
             int[] index = packIndex(sizes, (int) v, g);
             Tensor out = ops.allocate(DType.F32, index.length, d);
             try (Tensor ids = ops.allocate(DType.I32, index.length)) {
-                ops.backend().copyIn(ids, MemorySegment.ofArray(index));
+                ops.copyIn(ids, MemorySegment.ofArray(index));
                 ops.getRows(out, table, ids);
                 return out;
             } catch (RuntimeException | Error e) {

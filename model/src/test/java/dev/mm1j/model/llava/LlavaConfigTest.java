@@ -9,14 +9,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.mm1j.core.DType;
 import dev.mm1j.core.Mm1jException;
 import dev.mm1j.core.Tensor;
-import dev.mm1j.core.backend.Ops;
-import dev.mm1j.core.backend.reference.ReferenceBackend;
 import dev.mm1j.core.format.ModelFormatException;
 import dev.mm1j.core.json.Json;
 import dev.mm1j.core.json.JsonObject;
 import dev.mm1j.core.weights.MapWeightSource;
 import dev.mm1j.core.weights.WeightSource;
-import dev.mm1j.model.text.KvCache;
+import dev.mm1j.model.ImageEncoder;
+import dev.mm1j.model.ImageSplice;
+import dev.mm1j.model.LoadedModel;
+import dev.mm1j.model.mm1.Mm1Options;
+import dev.mm1j.model.vision.RgbImage;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -188,12 +190,15 @@ class LlavaConfigTest {
         Path src = Path.of("src/test/resources/golden/llava/llava15-legacy-f32"), copy = tmp.resolve("broken");
         Files.createDirectories(copy);
         for (String f : List.of("config.json", "preprocessor_config.json")) Files.copy(src.resolve(f), copy.resolve(f));
-        Ops ops = new Ops(new ReferenceBackend());
-        String msg = assertThrows(ModelFormatException.class, () -> LlavaModel.open(copy, null, ops, null)).getMessage();
+        Mm1Options o = Mm1Options.defaults().backend("reference").threads(1);
+        String msg = assertThrows(ModelFormatException.class, () -> LoadedModel.open(copy, o)).getMessage();
         assertTrue(msg.contains("safetensors"), msg);
         Path gguf = Path.of("src/test/resources/golden/llava/gguf-llava15/text-f16.gguf");
-        msg = assertThrows(ModelFormatException.class, () -> LlavaModel.openGguf(gguf, gguf, null, ops, null)).getMessage();
+        msg = assertThrows(ModelFormatException.class, () -> LoadedModel.open(gguf, o.mmproj(gguf))).getMessage();
         assertTrue(msg.contains("general.architecture is 'llama', expected 'clip'"), msg);
+        Path mmproj = Path.of("src/test/resources/golden/llava/gguf-llava15/mmproj-f16.gguf");
+        msg = assertThrows(Mm1jException.class, () -> LoadedModel.open(src, o.mmproj(mmproj))).getMessage();
+        assertTrue(msg.contains("goes with a text GGUF file"), msg);
     }
 
     @Test
@@ -232,20 +237,30 @@ class LlavaConfigTest {
     }
 
     @Test
-    void imageCountsMustMatchThePrompt() throws Exception {
-        try (LlavaModel m = LlavaModel.open(Path.of("src/test/resources/golden/llava/llava15-legacy-f32"), null, new Ops(new ReferenceBackend()), null)) {
-            String msg = assertThrows(Mm1jException.class, () -> m.expand(new int[] {1, 427, 5, 427}, new int[] {16})).getMessage();
-            assertTrue(msg.contains("2 image positions but 1 image is given"), msg);
-            assertArrayEquals(new int[] {1, -1, -1, 5}, m.expand(new int[] {1, LlavaModel.IMAGE, 5}, new int[] {2}));
-            msg = assertThrows(Mm1jException.class, () -> m.expand(new int[] {1, 428}, new int[0])).getMessage();
-            assertTrue(msg.contains("428 is outside the vocabulary"), msg);
-            int[] expanded = m.expand(new int[] {1, 427, 5}, new int[] {16});
-            try (KvCache cache = m.text().newCache(18, DType.F32); Tensor rows = Tensor.allocateHost(DType.F32, 15, 64)) {
-                msg = assertThrows(Mm1jException.class, () -> m.prefill(cache, expanded, rows, 0, 18, null)).getMessage();
-                assertTrue(msg.contains("16 image positions but 15 image rows"), msg);
-            }
-            msg = assertThrows(Mm1jException.class, () -> m.encode(List.of())).getMessage();
+    void imagesMustMatchThePromptAndTheGrid() throws Exception {
+        Mm1Options o = Mm1Options.defaults().backend("reference").threads(1);
+        try (LoadedModel m = LoadedModel.open(Path.of("src/test/resources/golden/llava/next-legacy-bf16"), o)) {
+            LlavaModel enc = (LlavaModel) m.requireImages();
+            assertEquals(427, enc.imageTokenId());
+            String msg = assertThrows(Mm1jException.class, () -> ImageSplice.expand(new int[] {1, 427, 5, 427}, 427, new int[] {44})).getMessage();
+            assertTrue(msg.contains("2 image tokens") && msg.contains("1 image is given"), msg);
+            msg = assertThrows(Mm1jException.class, () -> enc.encode(List.of())).getMessage();
             assertTrue(msg.contains("no images"), msg);
+            // a wide image's views claimed for a tall image: the grid does not match
+            try (ImageEncoder.Input wide = enc.prepare(RgbImage.blank(45, 28))) {
+                ImageEncoder.Input lie = new ImageEncoder.Input(wide.pixels(), wide.rows(), new int[] {28, 45});
+                msg = assertThrows(Mm1jException.class, () -> enc.encode(List.of(lie))).getMessage();
+                assertTrue(msg.contains("rows") || msg.contains("views"), msg);
+                ImageEncoder.Input noSize = new ImageEncoder.Input(wide.pixels(), wide.rows(), null);
+                msg = assertThrows(Mm1jException.class, () -> enc.encode(List.of(noSize))).getMessage();
+                assertTrue(msg.contains("original size"), msg);
+            }
+        }
+        // a GGUF pair has no image token in its vocabulary: the image id is vocab_size
+        try (LoadedModel m = LoadedModel.open(Path.of("src/test/resources/golden/llava/gguf-llava15/text-f16.gguf"),
+                o.mmproj(Path.of("src/test/resources/golden/llava/gguf-llava15/mmproj-f16.gguf")))) {
+            assertEquals(m.text().config().vocabSize(), m.requireImages().imageTokenId());
+            assertTrue(m.describe().contains("GGUF pair"), m.describe());
         }
     }
 

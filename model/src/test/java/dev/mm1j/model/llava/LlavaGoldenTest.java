@@ -6,27 +6,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mm1j.core.DType;
 import dev.mm1j.core.Tensor;
-import dev.mm1j.core.backend.Backend;
-import dev.mm1j.core.backend.BackendOptions;
 import dev.mm1j.core.backend.BackendProvider;
 import dev.mm1j.core.backend.Backends;
-import dev.mm1j.core.backend.Ops;
-import dev.mm1j.core.backend.reference.ReferenceBackend;
 import dev.mm1j.core.format.safetensors.SafetensorsFile;
 import dev.mm1j.core.json.Json;
 import dev.mm1j.core.json.JsonObject;
+import dev.mm1j.model.Conformance;
+import dev.mm1j.model.ImageEncoder;
+import dev.mm1j.model.ImageSplice;
+import dev.mm1j.model.LoadedModel;
 import dev.mm1j.model.generation.GenerationParams;
 import dev.mm1j.model.generation.GenerationResult;
 import dev.mm1j.model.generation.Generator;
 import dev.mm1j.model.generation.SamplingParams;
+import dev.mm1j.model.mm1.Mm1Options;
 import dev.mm1j.model.text.KvCache;
 import dev.mm1j.model.vision.ImageDecoder;
 import dev.mm1j.model.vision.RgbImage;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -72,11 +73,20 @@ class LlavaGoldenTest {
         }
     }
 
-    static LlavaModel open(String name, String mmproj, Ops ops) throws Exception {
+    /** Opens a case through the loading seam (a warning, e.g. an unused tensor, fails the test). */
+    static LoadedModel open(String name, String mmproj, String backend) throws Exception {
+        return open(name, mmproj, backend, null);
+    }
+
+    static LoadedModel open(String name, String mmproj, String backend, DType weights) throws Exception {
         Path folder = DIR.resolve(name);
-        if (mmproj.isEmpty()) return LlavaModel.open(folder, null, ops, w -> { throw new AssertionError("unexpected warning: " + w); });
-        Prompt p = Prompt.read(folder);
-        return LlavaModel.openGguf(folder.resolve(p.text()), folder.resolve(mmproj), null, ops, w -> { throw new AssertionError("unexpected warning: " + w); });
+        Mm1Options o = Mm1Options.defaults().backend(backend).threads(2).weights(weights).log(w -> { throw new AssertionError("unexpected warning: " + w); });
+        if (mmproj.isEmpty()) return LoadedModel.open(folder, o);
+        return LoadedModel.open(folder.resolve(Prompt.read(folder).text()), o.mmproj(folder.resolve(mmproj)));
+    }
+
+    static LlavaModel llava(LoadedModel m) {
+        return (LlavaModel) m.requireImages();
     }
 
     static Path expectedFile(String name, String mmproj) throws Exception {
@@ -84,79 +94,92 @@ class LlavaGoldenTest {
         return DIR.resolve(name).resolve(mmproj.isEmpty() ? "expected.safetensors" : p.expected().get(p.mmproj().indexOf(mmproj)));
     }
 
-    /** The prompt's ids; a GGUF pair's vocabulary has no image token, so its images are marked with {@link LlavaModel#IMAGE}. */
-    static int[] ids(Prompt p, boolean gguf) {
-        return gguf ? Arrays.stream(p.ids()).map(i -> i == 427 ? LlavaModel.IMAGE : i).toArray() : p.ids();
+    /** The prompt's ids; a GGUF pair's vocabulary has no image token, so its images take the encoder's image id (mm1j logits' img). */
+    static int[] ids(Prompt p, LoadedModel m) {
+        int image = m.requireImages().imageTokenId();
+        return Arrays.stream(p.ids()).map(i -> i == 427 ? image : i).toArray();
     }
 
     @ParameterizedTest(name = "{0} {1} on {2}")
     @MethodSource("cases")
     void imagesAndLogitsMatchPyTorch(String name, String mmproj, String backendName) throws Exception {
-        double tol = TOL;
         Prompt prompt = Prompt.read(DIR.resolve(name));
-        try (SafetensorsFile want = SafetensorsFile.open(expectedFile(name, mmproj));
-             Backend backend = Backends.create(backendName, BackendOptions.threads(2));
-             LlavaModel m = open(name, mmproj, new Ops(backend, new ReferenceBackend()))) {
+        List<ImageEncoder.Input> inputs = new ArrayList<>();
+        try (SafetensorsFile want = SafetensorsFile.open(expectedFile(name, mmproj)); LoadedModel m = open(name, mmproj, backendName)) {
+            LlavaModel enc = llava(m);
             // 1. preprocessing: bit for bit
-            List<LlavaImageProcessor.Processed> processed = new ArrayList<>();
             for (int k = 0; k < prompt.images().size(); k++) {
-                RgbImage img = DECODER.decode(prompt.images().get(k));
-                LlavaImageProcessor.Processed p = m.processor().process(img);
-                processed.add(p);
-                assertArrayEquals(want.tensor("pixel_values." + k).toFloatArray(), p.pixels().toFloatArray(), "pixel values of image " + k);
+                ImageEncoder.Input in = enc.prepare(DECODER.decode(prompt.images().get(k)));
+                inputs.add(in);
+                assertArrayEquals(want.tensor("pixel_values." + k).toFloatArray(), in.pixels().toFloatArray(), "pixel values of image " + k);
+                assertEquals(want.tensor("rows_per_image").toIntArray()[k], in.rows(), "rows of image " + k);
             }
-            try (LlavaModel.Encoded enc = m.encodeProcessed(processed)) {
-                processed.forEach(LlavaImageProcessor.Processed::close);
-                // 2. the selected features of every view, the spliced rows
-                assertArrayEquals(want.tensor("rows_per_image").toIntArray(), enc.rowsPerImage(), "rows per image");
-                float[] features = host(backend, enc.features());
+            // 2. the selected features of every view, the spliced rows
+            double ef, er;
+            try (LlavaModel.Features f = enc.features(inputs)) {
                 List<Float> wantFeatures = new ArrayList<>();
-                for (int k = 0; k < prompt.images().size(); k++) for (float f : want.tensor("image_features." + k).toFloatArray()) wantFeatures.add(f);
-                double ef = relError(toArray(wantFeatures), features);
-                double er = relError(want.tensor("image_embeds").toFloatArray(), host(backend, enc.rows()));
-                assertArrayEquals(want.tensor("image_embeds").shape(), enc.rows().shape(), "image_embeds shape");
-                // 3. logits of the expanded sequence, batched, one at a time, and split inside the second image
-                int[] expanded = m.expand(ids(prompt, !mmproj.isEmpty()), enc.rowsPerImage());
-                long positions = want.tensor("logits").dim(0);
-                assertEquals(positions, expanded.length, "expanded length");
-                int inside = insideSecondImage(expanded);
-                StringBuilder line = new StringBuilder();
-                // the scalar reference backend is slow one position at a time: it runs the batched prefill (and greedy below)
-                int[] splits = backendName.equals("reference") ? new int[] {expanded.length} : new int[] {expanded.length, 0, inside};
-                for (int k : splits) {
-                    double el = relError(want.tensor("logits").toFloatArray(), logits(m, expanded, enc.rows(), k));
-                    line.append(String.format(" logits@%d %.2e", k, el));
-                    assertTrue(el <= tol, name + " " + mmproj + " logits decode-from " + k + ": relative error " + el);
-                }
-                System.out.printf("[golden llava] %-18s %-15s %-9s features %.2e rows %.2e%s%n", name, mmproj, backendName, ef, er, line);
-                assertTrue(ef <= tol, "vision features: relative error " + ef);
-                assertTrue(er <= tol, "image rows: relative error " + er);
+                for (int k = 0; k < prompt.images().size(); k++) for (float x : want.tensor("image_features." + k).toFloatArray()) wantFeatures.add(x);
+                ef = relError(toArray(wantFeatures), host(m, f.features()));
+                assertArrayEquals(want.tensor("image_embeds").shape(), f.rows().shape(), "image_embeds shape");
+                er = relError(want.tensor("image_embeds").toFloatArray(), host(m, f.rows()));
             }
+            // 3. mm1j logits' forward pass: the expanded sequence batched, one at a time, and split inside the second image
+            int[] ids = ids(prompt, m);
+            int[] expanded = ImageSplice.expand(ids, enc.imageTokenId(), inputs.stream().mapToInt(ImageEncoder.Input::rows).toArray());
+            assertEquals(want.tensor("logits").dim(0), expanded.length, "expanded length");
+            StringBuilder line = new StringBuilder();
+            // the scalar reference backend is slow one position at a time: it runs the batched prefill (and greedy below)
+            int[] splits = backendName.equals("reference") ? new int[] {expanded.length} : new int[] {expanded.length, 0, insideSecondImage(expanded)};
+            for (int k : splits) {
+                Map<String, Tensor> out = Conformance.logits(m, ids, inputs, k, DType.F32);
+                try {
+                    double el = relError(want.tensor("logits").toFloatArray(), out.get("logits").toFloatArray());
+                    double ee = relError(want.tensor("image_embeds").toFloatArray(), out.get("image_embeds").toFloatArray());
+                    line.append(String.format(" logits@%d %.2e", k, el));
+                    assertTrue(el <= TOL, name + " " + mmproj + " logits decode-from " + k + ": relative error " + el);
+                    assertTrue(ee <= TOL, "image_embeds of the conformance pass: " + ee);
+                } finally {
+                    out.values().forEach(Tensor::close);
+                }
+            }
+            System.out.printf("[golden llava] %-18s %-21s %-9s features %.2e rows %.2e%s%n", name, mmproj, backendName, ef, er, line);
+            assertTrue(ef <= TOL, "vision features: relative error " + ef);
+            assertTrue(er <= TOL, "image rows: relative error " + er);
+        } finally {
+            inputs.forEach(ImageEncoder.Input::close);
         }
     }
 
-    /** Greedy decoding through the KV cache (the shared Generator, images spliced by LlavaModel.prefill) gives PyTorch's tokens. */
+    /** Greedy decoding through the KV cache (the shared Generator, images spliced by ImageSplice) gives PyTorch's tokens. */
     @ParameterizedTest(name = "{0} {1} on {2}")
     @MethodSource("cases")
     void greedyMatchesPyTorch(String name, String mmproj, String backendName) throws Exception {
         Prompt prompt = Prompt.read(DIR.resolve(name));
-        try (SafetensorsFile want = SafetensorsFile.open(expectedFile(name, mmproj));
-             Backend backend = Backends.create(backendName, BackendOptions.threads(2));
-             LlavaModel m = open(name, mmproj, new Ops(backend, new ReferenceBackend()))) {
-            List<RgbImage> images = new ArrayList<>();
-            for (Path p : prompt.images()) images.add(DECODER.decode(p));
-            try (LlavaModel.Encoded enc = m.encode(images)) {
-                int[] expanded = m.expand(ids(prompt, !mmproj.isEmpty()), enc.rowsPerImage());
-                int[] greedy = want.tensor("greedy").toIntArray();
-                try (KvCache cache = m.text().newCache(expanded.length + greedy.length, DType.F32); Generator gen = new Generator(m.text())) {
-                    GenerationParams params = new GenerationParams(greedy.length, SamplingParams.greedy(), new int[0], List.of());
-                    GenerationResult r = gen.generate(cache, expanded, (c, from, logits) -> m.prefill(c, expanded, enc.rows(), from, expanded.length, logits),
-                        params, null, null);
-                    System.out.printf("[golden llava] %-18s %-15s %-9s greedy %s (PyTorch min margin %.3f)%n", name, mmproj, backendName,
-                        Arrays.toString(r.tokens()), want.tensor("min_margin").toFloatArray()[0]);
-                    assertArrayEquals(greedy, r.tokens(), "greedy continuation");
+        try (SafetensorsFile want = SafetensorsFile.open(expectedFile(name, mmproj)); LoadedModel m = open(name, mmproj, backendName)) {
+            int[] greedy = want.tensor("greedy").toIntArray();
+            int[] tokens = greedy(m, ids(prompt, m), prompt.images(), greedy.length);
+            System.out.printf("[golden llava] %-18s %-21s %-9s greedy %s (PyTorch min margin %.3f)%n", name, mmproj, backendName,
+                Arrays.toString(tokens), want.tensor("min_margin").toFloatArray()[0]);
+            assertArrayEquals(greedy, tokens, "greedy continuation");
+        }
+    }
+
+    static int[] greedy(LoadedModel m, int[] ids, List<Path> images, int n) throws Exception {
+        ImageEncoder enc = m.requireImages();
+        List<ImageEncoder.Input> inputs = new ArrayList<>();
+        try {
+            for (Path p : images) inputs.add(enc.prepare(DECODER.decode(p)));
+            try (ImageEncoder.Encoded e = enc.encode(inputs)) {
+                int[] expanded = ImageSplice.expand(ids, enc.imageTokenId(), inputs.stream().mapToInt(ImageEncoder.Input::rows).toArray());
+                try (KvCache cache = m.text().newCache(expanded.length + n, DType.F32); Generator gen = new Generator(m.text())) {
+                    GenerationParams params = new GenerationParams(n, SamplingParams.greedy(), new int[0], List.of());
+                    GenerationResult r = gen.generate(cache, expanded,
+                        (c, from, logits) -> ImageSplice.prefill(m.text(), c, expanded, e.rows(), from, expanded.length, logits), params, null, null);
+                    return r.tokens();
                 }
             }
+        } finally {
+            inputs.forEach(ImageEncoder.Input::close);
         }
     }
 
@@ -169,19 +192,10 @@ class LlavaGoldenTest {
     void ggufPairEqualsTheHfFolderOnASquareImage(String name, String mmproj, String backendName) throws Exception {
         if (!name.equals("llava15-legacy-f32")) return; // once per backend
         RgbImage square = DECODER.decode(DIR.resolve("images/square.png"));
-        try (Backend backend = Backends.create(backendName, BackendOptions.threads(2))) {
-            Ops ops = new Ops(backend, new ReferenceBackend());
-            float[] hf, gguf;
-            try (LlavaModel m = open("llava15-legacy-f32", "", ops); LlavaModel.Encoded e = m.encode(List.of(square))) {
-                hf = host(backend, e.rows());
-            }
-            try (LlavaModel m = open("gguf-llava15", "mmproj-f16.gguf", ops); LlavaModel.Encoded e = m.encode(List.of(square))) {
-                gguf = host(backend, e.rows());
-            }
-            double err = relError(hf, gguf);
-            System.out.printf("[golden llava] HF folder vs GGUF pair on a square image, %s: rows rel err %.2e%n", backendName, err);
-            assertTrue(err <= TOL, "HF folder vs GGUF pair: " + err);
-        }
+        float[] hf = rows(open("llava15-legacy-f32", "", backendName), square), gguf = rows(open("gguf-llava15", "mmproj-f16.gguf", backendName), square);
+        double err = relError(hf, gguf);
+        System.out.printf("[golden llava] HF folder vs GGUF pair on a square image, %s: rows rel err %.2e%n", backendName, err);
+        assertTrue(err <= TOL, "HF folder vs GGUF pair: " + err);
     }
 
     /**
@@ -193,30 +207,27 @@ class LlavaGoldenTest {
     void quantizeOnLoadRuns(String name, String mmproj, String backendName) throws Exception {
         if (!name.equals("next-legacy-bf16")) return; // once per backend
         Prompt prompt = Prompt.read(DIR.resolve(name));
-        try (SafetensorsFile want = SafetensorsFile.open(expectedFile(name, ""));
-             Backend backend = Backends.create(backendName, BackendOptions.threads(2));
-             LlavaModel m = LlavaModel.open(DIR.resolve(name), DType.Q8_0, new Ops(backend, new ReferenceBackend()), null)) {
-            List<RgbImage> images = new ArrayList<>();
-            for (Path p : prompt.images()) images.add(DECODER.decode(p));
-            try (LlavaModel.Encoded enc = m.encode(images)) {
-                int[] expanded = m.expand(prompt.ids(), enc.rowsPerImage());
-                double er = relError(want.tensor("image_embeds").toFloatArray(), host(backend, enc.rows()));
-                double el = relError(want.tensor("logits").toFloatArray(), logits(m, expanded, enc.rows(), expanded.length));
+        List<ImageEncoder.Input> inputs = new ArrayList<>();
+        try (SafetensorsFile want = SafetensorsFile.open(expectedFile(name, "")); LoadedModel m = open(name, "", backendName, DType.Q8_0)) {
+            for (Path p : prompt.images()) inputs.add(m.requireImages().prepare(DECODER.decode(p)));
+            Map<String, Tensor> out = Conformance.logits(m, prompt.ids(), inputs, -1, DType.F32);
+            try {
+                double er = relError(want.tensor("image_embeds").toFloatArray(), out.get("image_embeds").toFloatArray());
+                double el = relError(want.tensor("logits").toFloatArray(), out.get("logits").toFloatArray());
                 System.out.printf("[golden llava] %s --weights q8_0 on %s: rows rel err %.2e, logits rel err %.2e%n", name, backendName, er, el);
                 assertTrue(er < 5e-2 && el < 5e-2, "Q8_0 weights: rows " + er + ", logits " + el);
+            } finally {
+                out.values().forEach(Tensor::close);
             }
+        } finally {
+            inputs.forEach(ImageEncoder.Input::close);
         }
     }
 
-    /** Every position's logits with positions [0, k) as one prefill and the rest one at a time through the KV cache. */
-    static float[] logits(LlavaModel m, int[] expanded, Tensor rows, int k) {
-        int t = expanded.length, v = m.config().text().vocabSize();
-        try (KvCache cache = m.text().newCache(t, DType.F32); Tensor logits = m.ops().allocate(DType.F32, t, v)) {
-            if (k > 0) m.prefill(cache, expanded, rows, 0, k, logits.slice(0, 0, k));
-            for (int p = k; p < t; p++) m.prefill(cache, expanded, rows, p, p + 1, logits.slice(0, p, p + 1));
-            float[] out = new float[t * v];
-            m.ops().backend().copyOut(logits, MemorySegment.ofArray(out));
-            return out;
+    /** The rows of one image (closes the model). */
+    static float[] rows(LoadedModel m, RgbImage image) {
+        try (m; ImageEncoder.Input in = m.requireImages().prepare(image); ImageEncoder.Encoded e = m.requireImages().encode(List.of(in))) {
+            return host(m, e.rows());
         }
     }
 
@@ -229,10 +240,10 @@ class LlavaGoldenTest {
         return expanded.length / 2;
     }
 
-    static float[] host(Backend b, Tensor t) {
-        float[] out = new float[Math.toIntExact(t.numel())];
-        b.copyOut(t, MemorySegment.ofArray(out));
-        return out;
+    static float[] host(LoadedModel m, Tensor t) {
+        try (Tensor h = m.ops().toHostF32(t)) {
+            return h.toFloatArray();
+        }
     }
 
     static float[] toArray(List<Float> l) {
