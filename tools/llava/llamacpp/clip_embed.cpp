@@ -45,12 +45,12 @@ int main(int argc, char ** argv) {
     clip_image_f32 img;
     img.set_size({s, s}, false, false);
     img.cpy_buf(hwc);
-    std::vector<float> emb;
+    const int n_embd = clip_n_mmproj_embd(r.ctx_v);
+    std::vector<float> emb((size_t) clip_n_output_tokens(r.ctx_v, &img) * n_embd); // the encoder copies into a sized buffer
     if (!clip_image_encode(r.ctx_v, threads, &img, emb)) {
         fprintf(stderr, "clip_image_encode failed\n");
         return 1;
     }
-    const int n_embd = clip_n_mmproj_embd(r.ctx_v);
     FILE * o = fopen(argv[4], "wb");
     if (o == nullptr || fwrite(emb.data(), sizeof(float), emb.size(), o) != emb.size()) {
         fprintf(stderr, "%s: cannot write\n", argv[4]);

@@ -26,16 +26,24 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * A check that mm1j reads an mmproj's weights the way llama.cpp does (never needed by CI; run by
- * tools/llava/llamacpp/check.sh, which builds tools/llava/llamacpp/clip_embed.cpp against a llama.cpp tree):
- * the same pixels (spec §9.1 preprocessing of a square image, so llama.cpp's own resize is out of the picture) and
- * llama.cpp's block count (it runs one block fewer than stored, or exactly clip.vision.feature_layer, concatenated in
- * ascending order) on both sides. What is left differs by design: ggml's GELU in the projector is the tanh
- * approximation (erf here, as transformers), and its F16 matmuls round the activations to F16.
+ * tools/llava/llamacpp/check.sh, which builds tools/llava/llamacpp/clip_embed.cpp against a llama.cpp tree). On the
+ * same pixels (spec §9.1 preprocessing of a square image, so llama.cpp's own resize is out of the picture) and with
+ * llama.cpp's block count (one block fewer than stored, or exactly clip.vision.feature_layer in ascending order):
+ * <ol>
+ *   <li>llama.cpp's clip_image_encode gives its embeddings;</li>
+ *   <li>tools/llava/llamacpp/compare.py reads the same file on its own and checks that PyTorch, computing what this
+ *       llama.cpp computes (its llava graph also appends the class token after the patches and keeps the outputs from
+ *       row 1, and its projector GELU is the tanh form), gives llama.cpp's embeddings; then it writes the same
+ *       forward with transformers' semantics (class token first, erf GELU);</li>
+ *   <li>mm1j (that semantics) must equal the latter within 1e-4.</li>
+ * </ol>
+ * So mm1j and llama.cpp read the weights alike, and the remaining differences are llama.cpp's graph, not the file.
  *
  * <pre>
  * -Dmm1j.llamacpp.driver=PATH/clip_embed   required
  * -Dmm1j.llamacpp.mmproj=A.gguf,B.gguf     default: the golden mmproj files
  * -Dmm1j.llamacpp.image=IMG                default: golden/llava/images/square.png
+ * -Dmm1j.llamacpp.python=PYTHON            default: /usr/bin/python3 (torch, numpy)
  * </pre>
  */
 @EnabledIfSystemProperty(named = "mm1j.llamacpp.driver", matches = ".+")
@@ -73,27 +81,37 @@ class LlamaCppClipCheckTest {
             try (LlavaVision v = LlavaVision.load(w, c, ops);
                  LlavaImageProcessor.Processed px = new LlavaImageProcessor(m.processor()).process(ImageDecoder.withDefaultLimit().decode(image))) {
                 Tensor view = px.pixels().slice(0, 0, 1); // the base view (for an anyres file: the squashed image)
-                Path pixels = work.resolve("pixels.f32"), out = work.resolve("llamacpp.f32");
+                Path pixels = work.resolve("pixels.f32"), theirs = work.resolve("llamacpp.f32"), reference = work.resolve("pytorch.f32");
                 write(pixels, view.toFloatArray());
-                Process p = new ProcessBuilder(driver.toString(), mmprojFile.toString(), pixels.toString(), Integer.toString(s), out.toString(), "2")
-                    .redirectErrorStream(true).start();
-                String log = new String(p.getInputStream().readAllBytes());
-                assertEquals(0, p.waitFor(), "clip_embed failed:\n" + log);
-                float[] theirs = read(out);
+                run(driver.toString(), mmprojFile.toString(), pixels.toString(), Integer.toString(s), theirs.toString(), "2");
+                run(System.getProperty("mm1j.llamacpp.python", "/usr/bin/python3"), Path.of("../tools/llava/llamacpp/compare.py").toString(),
+                    mmprojFile.toString(), pixels.toString(), theirs.toString(), reference.toString());
+                float[] want = read(reference);
                 try (Tensor f = v.features(view); Tensor rows = v.rows(f, List.of(new int[] {s, s}))) {
                     float[] mine = rows.toFloatArray();
-                    assertEquals(mine.length, theirs.length, "llama.cpp returned " + theirs.length / d + " tokens, mm1j " + mine.length / d);
+                    assertEquals(want.length, mine.length, "PyTorch " + want.length / d + " tokens, mm1j " + mine.length / d);
                     double err = 0, scale = 0;
                     for (int i = 0; i < mine.length; i++) {
-                        err = Math.max(err, Math.abs(mine[i] - theirs[i]));
-                        scale = Math.max(scale, Math.abs(mine[i]));
+                        err = Math.max(err, Math.abs(mine[i] - want[i]));
+                        scale = Math.max(scale, Math.abs(want[i]));
                     }
-                    System.out.printf("[llama.cpp clip] %s: hidden states %s, %d tokens x %d: max |mm1j - llama.cpp| / max |mm1j| = %.2e%n",
+                    System.out.printf("[llama.cpp clip] %s: mm1j vs PyTorch on the same file, llama.cpp's block count %s, %d tokens x %d: max rel diff %.2e%n",
                         mmprojFile, Arrays.toString(states), mine.length / d, d, err / scale);
-                    assertTrue(err / scale < 5e-2, "embeddings differ from llama.cpp's by " + err / scale);
+                    assertTrue(err / scale <= 1e-4, "mm1j differs from PyTorch on " + mmprojFile + " by " + err / scale);
                 }
             }
         }
+    }
+
+    /** Runs a command, echoing its output; fails with that output when it exits non-zero. */
+    static void run(String... command) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().merge("LD_LIBRARY_PATH", "/usr/lib/x86_64-linux-gnu/lapack", (a, b) -> a + ":" + b);
+        Process p = pb.start();
+        String log = new String(p.getInputStream().readAllBytes());
+        int status = p.waitFor();
+        log.lines().filter(l -> l.startsWith("[llama.cpp clip]")).forEach(System.out::println);
+        assertEquals(0, status, command[0] + " failed:\n" + log);
     }
 
     static void write(Path f, float[] v) throws IOException {
