@@ -75,6 +75,8 @@ class LlavaCommandsTest {
             "--out", out), 2, "--pixels is for MM1 checkpoints");
         Mm1CommandsTest.oneLine(Mm1CommandsTest.run("logits", "--model", folder, "--mmproj", GOLDEN + "gguf-llava15/mmproj-f16.gguf", "--tokens", "1",
             "--out", out), 1, "goes with a text GGUF file");
+        Mm1CommandsTest.oneLine(Mm1CommandsTest.run("logits", "--model", "../model/src/test/resources/golden/mm1/dense", "--mmproj",
+            GOLDEN + "gguf-llava15/mmproj-f16.gguf", "--tokens", "1", "--out", out), 1, "goes with a text GGUF file");
         Mm1CommandsTest.oneLine(Mm1CommandsTest.run("logits", "--model", GOLDEN + "gguf-llava15/text-f16.gguf", "--mmproj", GOLDEN + "nope.gguf", "--tokens", "1",
             "--out", out), 2, "--mmproj");
         // a GGUF pair's image id is past the vocabulary: only img reaches it
