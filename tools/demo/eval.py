@@ -32,7 +32,8 @@ from PIL import Image
 
 import chat
 import language
-from common import MODEL_DIR, load_tokenizer, pixels, world
+from bpe import Tokenizer
+from common import MODEL_DIR, pixels, world
 from mm1ref.mm1_torch import generate, load_checkpoint
 from mm1ref.preprocess import preprocess
 from mm1ref.safetensors_io import save_file
@@ -149,7 +150,7 @@ def main():
     ap.add_argument("--out", default=None, help="fixture folder (default MODEL_DIR/eval)")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    tok = load_tokenizer()
+    tok = Tokenizer.load(os.path.join(args.model_dir, "tokenizer.json"))  # the checkpoint's own
     model = load_checkpoint(args.model_dir)
     cases = draw_cases(args.seed, args.per_category, args.per_variant)
     print(f"{len(cases)} cases (seed {args.seed}) of {args.model_dir}", flush=True)
