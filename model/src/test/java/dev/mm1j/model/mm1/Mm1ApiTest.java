@@ -67,8 +67,8 @@ class Mm1ApiTest {
 
     @Test
     void aTextOnlyCheckpointRunsThroughTheSameApi() throws Exception {
-        // a random Llama checkpoint over the demo model's tokenizer (1,024 ids)
-        TextConfig c = new TextConfig("llama", 64, 96, 2, 4, 2, 16, 1e-5f, 10000.0, null, 1024, 256, false, "silu", false, 0, 0, 2, 1, 1, new int[] {2});
+        // a random Llama checkpoint over the demo model's tokenizer (428 ids)
+        TextConfig c = new TextConfig("llama", 64, 96, 2, 4, 2, 16, 1e-5f, 10000.0, null, 428, 256, false, "silu", false, 0, 0, 2, 1, 1, new int[] {2});
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         try (MapWeightSource src = RandomWeights.create(c, DType.F32, 5, 1f)) {
             for (String n : src.names()) tensors.put(n, src.tensor(n));
@@ -76,7 +76,7 @@ class Mm1ApiTest {
         }
         Files.writeString(tmp.resolve("config.json"), """
             {"model_type": "llama", "hidden_size": 64, "intermediate_size": 96, "num_hidden_layers": 2, "num_attention_heads": 4,
-             "num_key_value_heads": 2, "head_dim": 16, "vocab_size": 1024, "max_position_embeddings": 256,
+             "num_key_value_heads": 2, "head_dim": 16, "vocab_size": 428, "max_position_embeddings": 256,
              "tie_word_embeddings": false, "bos_token_id": 1, "eos_token_id": 2}""");
         Files.copy(DEMO.resolve("tokenizer.json"), tmp.resolve("tokenizer.json"));
         Prompt p = Prompt.of("How many shapes are there?");

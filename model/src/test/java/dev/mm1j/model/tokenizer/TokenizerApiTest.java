@@ -69,7 +69,7 @@ class TokenizerApiTest {
         Tokenizer demo = Tokenizer.load(Fixtures.modelsDir().resolve("mm1-demo"));
         assertEquals(1, demo.bosId());
         assertEquals(2, demo.eosId());
-        assertEquals(1023, demo.tokenId("<image>")); // the last id (tools/demo/bpe.py), config.json image_token_id
+        assertEquals(427, demo.tokenId("<image>"));
     }
 
     @Test
