@@ -32,16 +32,26 @@ def random_conversation(rng):
     for _ in range(rng.randint(1, 7)):
         role = rng.choices(["user", "assistant", "system"], [0.5, 0.35, 0.15])[0]
         text = rng.choice(TEXTS)
-        msgs.append({"role": role, "content": text, "images": rng.choice([0, 0, 1, 2]) if role == "user" else 0})
+        k = rng.choice([0, 0, 1, 2]) if role == "user" else 0
+        if rng.random() < 0.4:  # parts: text pieces and images interleaved
+            pieces = [{"type": "text", "text": t} for t in (text, rng.choice(TEXTS))[:rng.randint(1, 2)]]
+            for _ in range(k):
+                pieces.insert(rng.randint(0, len(pieces)), {"type": "image"})
+            msgs.append({"role": role, "content": pieces})
+        else:
+            msgs.append({"role": role, "content": text, "images": k})
     return msgs
 
 
 def flat(messages):
-    """The (role, text, images) form Java's ChatMessage holds (parts joined as the server joins them)."""
+    """For Java: role, text (parts joined with "\n"), images, and "parts" in order when the content is a list."""
     out = []
     for m in messages:
         text, k = chat.parts(m)
-        out.append({"role": m["role"], "content": text, "images": k})
+        j = {"role": m["role"], "content": text, "images": k}
+        if not isinstance(m["content"], str):
+            j["parts"] = m["content"]
+        out.append(j)
     return out
 
 
@@ -70,7 +80,7 @@ def main():
     with open(OUT, "w", encoding="utf-8") as f:
         for msgs in cases:
             text = chat.render_chat(msgs)
-            if chat.render_chat(flat(msgs)) != text:
+            if chat.render_chat([{k: v for k, v in m.items() if k != "parts"} for m in flat(msgs)]) != text:
                 raise AssertionError(f"parts and flat forms differ: {msgs!r}")
             if tpl is not None:
                 jt = tpl.render(messages=msgs, bos_token=chat.BOS, eos_token=chat.EOS)

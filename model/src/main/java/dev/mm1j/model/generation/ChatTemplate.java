@@ -20,8 +20,8 @@ public enum ChatTemplate {
     /**
      * MM1 (the demo model's format, tools/demo/chat.py): {@code <s>}, then per user turn {@code Question: q\n<image>…\nAnswer:}
      * (the question first, then its images; no image line without images), per answer {@code ' answer</s>'}, a
-     * system message as its own line; a turn after an answer starts with {@code \n}. Texts are trimmed; consecutive
-     * user messages are one turn (texts joined with {@code \n}, images added).
+     * system message as its own line; a turn after an answer starts with {@code \n}. A message's text parts are joined
+     * with {@code \n} and trimmed; consecutive user messages are one turn (texts joined with {@code \n}, images added).
      */
     MM1,
     /** No format: the messages' text concatenated (for base models). */
@@ -88,7 +88,9 @@ public enum ChatTemplate {
         int images = 0;
         for (int i = 0; i < messages.size(); i++) {
             ChatMessage m = messages.get(i);
-            String text = pythonStrip(m.content());
+            java.util.StringJoiner joined = new java.util.StringJoiner("\n"); // text parts joined as the template joins them
+            for (ChatMessage.Part p : m.parts()) if (p instanceof ChatMessage.Text t) joined.add(t.text());
+            String text = pythonStrip(joined.toString());
             switch (m.role()) {
                 case "user" -> {
                     if (!text.isEmpty()) texts.append(texts.isEmpty() ? "" : "\n").append(text);

@@ -9,8 +9,10 @@ import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.junit.jupiter.api.Test;
 
@@ -18,8 +20,9 @@ import org.junit.jupiter.api.Test;
  * {@link ChatTemplate#MM1} against the demo model's own renderer: {@code mm1-chat.jsonl} holds conversations of every
  * shape (questions with and without images, follow-ups, system messages anywhere, consecutive user or assistant
  * messages, image-only messages, whitespace and Unicode spaces to trim) and the text tools/demo/chat.py's
- * {@code render_chat} writes for each, the text training saw (tools/demo/make_chat_golden.py; it also checks that
- * the Jinja chat_template of models/mm1-demo renders the same).
+ * {@code render_chat} writes for each, the text training saw (tools/demo/make_chat_golden.py, which also checks
+ * jinja2's rendering of the demo model's chat_template). Messages given as parts (texts and images interleaved) come as
+ * parts; the demo model's own template, run by {@link JinjaChatTemplate}, must write the same texts.
  */
 class ChatTemplateMm1Test {
     record Golden(List<ChatMessage> messages, String text) {}
@@ -33,7 +36,15 @@ class ChatTemplateMm1Test {
             while ((line = r.readLine()) != null) {
                 JsonObject o = JsonObject.of(Json.parse(line), "mm1-chat.jsonl:" + ++n);
                 List<ChatMessage> messages = new ArrayList<>();
-                for (JsonObject m : o.getObjects("messages")) messages.add(new ChatMessage(m.getString("role"), m.getString("content"), m.getInt("images")));
+                for (JsonObject m : o.getObjects("messages")) {
+                    if (!m.has("parts")) {
+                        messages.add(new ChatMessage(m.getString("role"), m.getString("content"), m.getInt("images")));
+                        continue;
+                    }
+                    List<ChatMessage.Part> parts = new ArrayList<>();
+                    for (JsonObject p : m.getObjects("parts")) parts.add(p.getString("type").equals("image") ? ChatMessage.IMAGE : new ChatMessage.Text(p.getString("text")));
+                    messages.add(ChatMessage.of(m.getString("role"), parts));
+                }
                 out.add(new Golden(messages, o.getString("text")));
             }
         }
@@ -53,6 +64,16 @@ class ChatTemplateMm1Test {
             for (int k = 1; k < g.messages().size(); k++) merged |= g.messages().get(k).role().equals("user") && g.messages().get(k - 1).role().equals("user");
         }
         assertTrue(followUp && merged && system, "the golden set covers follow-ups, consecutive user messages and system messages");
+    }
+
+    /** The demo checkpoint's own Jinja chat_template (what the engine renders it with) writes the same golden texts. */
+    @Test
+    void theDemoModelsOwnTemplateRendersTheSame() throws Exception {
+        Path config = Path.of(System.getProperty("mm1j.test.demoModel", "../models/mm1-demo")).resolve("tokenizer_config.json");
+        Map<String, Object> cfg = JsonObject.read(config).map();
+        JinjaChatTemplate t = JinjaChatTemplate.compile((String) cfg.get("chat_template"), config.toString(), JinjaChatTemplate.specialTokens(cfg));
+        List<Golden> all = golden();
+        for (int i = 0; i < all.size(); i++) assertEquals(all.get(i).text(), t.render(all.get(i).messages(), true), "conversation " + (i + 1));
     }
 
     @Test
