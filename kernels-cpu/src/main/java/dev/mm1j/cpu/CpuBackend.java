@@ -16,8 +16,12 @@ import jdk.incubator.vector.FloatVector;
 /**
  * The Vector API CPU backend: host memory, a dedicated thread pool and SIMD kernels for every op.
  *
- * <p>Options: {@code threads} (0 = all processors) and the property {@code vector.bits} (128, 256 or 512, up to
- * what the CPU supports; default the preferred width, or the system property {@code mm1j.vector.bits}).
+ * <p>Options: {@code threads} (0 = all processors) and the properties {@code vector.bits} (128, 256 or 512, up to
+ * what the CPU supports; default the preferred width, or the system property {@code mm1j.vector.bits}),
+ * {@code matmul.panels} ({@code true}: {@link #prepareWeight} repacks Q8_0/Q4_0 weights into row-interleaved
+ * panels; {@code false}: weights stay as stored, the row-major kernels run; default the system property
+ * {@code mm1j.matmul.panels}, else true) and {@code matmul.exact} ({@code true}: the panel GEMV keeps the
+ * activations in F32 instead of quantizing them to 8-bit blocks; default {@code mm1j.matmul.exact}, else false).
  * Each width runs the same kernel code compiled with its own species (see {@link SpeciesClassLoader}).
  */
 public final class CpuBackend implements Backend {
@@ -25,13 +29,16 @@ public final class CpuBackend implements Backend {
 
     private final Parallel parallel;
     private final Kernels k;
+    private final boolean panels, exact;
 
     public CpuBackend(BackendOptions options) {
         int max = FloatVector.SPECIES_PREFERRED.vectorBitSize();
         int bits = parseBits(options.property("vector.bits", System.getProperty("mm1j.vector.bits", Integer.toString(max))), max);
+        this.panels = parseFlag("matmul.panels", options.property("matmul.panels", System.getProperty("mm1j.matmul.panels", "true")));
+        this.exact = parseFlag("matmul.exact", options.property("matmul.exact", System.getProperty("mm1j.matmul.exact", "false")));
         this.parallel = new Parallel(options.effectiveThreads());
         try {
-            this.k = bits == max ? new dev.mm1j.cpu.simd.VectorKernels(parallel) : load(bits, parallel);
+            this.k = bits == max ? new dev.mm1j.cpu.simd.VectorKernels(parallel, exact) : load(bits, parallel, exact);
         } catch (RuntimeException | Error e) {
             parallel.close();
             throw e;
@@ -51,10 +58,18 @@ public final class CpuBackend implements Backend {
         return bits;
     }
 
-    private static Kernels load(int bits, Parallel parallel) {
+    private static boolean parseFlag(String name, String value) {
+        return switch (value.trim()) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new Mm1jException("[cpu] " + name + " must be true or false, got '" + value + "'");
+        };
+    }
+
+    private static Kernels load(int bits, Parallel parallel, boolean exact) {
         try {
             Class<?> c = SpeciesClassLoader.forBits(bits).loadClass(SpeciesClassLoader.PACKAGE + ".VectorKernels");
-            return (Kernels) c.getConstructor(Parallel.class).newInstance(parallel);
+            return (Kernels) c.getConstructor(Parallel.class, boolean.class).newInstance(parallel, exact);
         } catch (InvocationTargetException e) {
             if (e.getCause() instanceof RuntimeException r) throw r;
             throw new IllegalStateException("[cpu] cannot create " + bits + "-bit kernels", e.getCause());
@@ -73,10 +88,10 @@ public final class CpuBackend implements Backend {
         return "cpu (Vector API, " + k.bits() + "-bit vectors, " + parallel.threads() + " threads)";
     }
 
-    /** {@code vector.bits}: the width the kernels were compiled for. */
+    /** {@code vector.bits}: the width the kernels were compiled for; {@code matmul.panels}, {@code matmul.exact}. */
     @Override
     public Map<String, String> settings() {
-        return Map.of("vector.bits", Integer.toString(k.bits()));
+        return Map.of("vector.bits", Integer.toString(k.bits()), "matmul.panels", Boolean.toString(panels), "matmul.exact", Boolean.toString(exact));
     }
 
     /** The vector width the kernels use, in bits. */
@@ -99,6 +114,15 @@ public final class CpuBackend implements Backend {
     @Override
     public boolean isHost() {
         return true;
+    }
+
+    /**
+     * Contiguous 2-D Q8_0 / Q4_0 host weights repacked into row-interleaved panels (a copy; see {@link PackedWeight}),
+     * unless {@code matmul.panels=false}; other weights as they are.
+     */
+    @Override
+    public Tensor prepareWeight(Tensor host) {
+        return panels ? k.prepareWeight(host, this) : host;
     }
 
     @Override

@@ -14,6 +14,9 @@ public interface Kernels extends AutoCloseable {
 
     void matmul(Tensor out, Tensor x, Tensor w);
 
+    /** {@code w} in the layout {@link #matmul} reads fastest (a {@link PackedWeight} tensor), or {@code w} itself. */
+    Tensor prepareWeight(Tensor w, dev.mm1j.core.backend.Backend owner);
+
     void copy(Tensor out, Tensor x);
 
     void fill(Tensor out, float value);

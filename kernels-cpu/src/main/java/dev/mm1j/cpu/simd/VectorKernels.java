@@ -1,6 +1,7 @@
 package dev.mm1j.cpu.simd;
 
 import dev.mm1j.core.Tensor;
+import dev.mm1j.core.backend.Backend;
 import dev.mm1j.core.backend.UnaryOp;
 import dev.mm1j.cpu.Kernels;
 import dev.mm1j.cpu.Parallel;
@@ -18,15 +19,22 @@ public final class VectorKernels implements Kernels {
     private final Matmul matmul;
     private final Spatial spatial;
     private final Attention attention;
+    private final Parallel par;
 
     public VectorKernels(Parallel par) {
+        this(par, false);
+    }
+
+    /** @param exact panel GEMVs with F32 activations (see {@link PanelGemv}) */
+    public VectorKernels(Parallel par, boolean exact) {
+        this.par = par;
         Scratch[] scratch = Scratch.forThreads(par.threads());
         this.ew = new Elementwise(par, scratch);
         this.act = new Activations(ew);
         this.norms = new Norms(ew, scratch);
         this.rope = new Rope(ew, scratch);
         this.indexing = new Indexing(ew, scratch);
-        this.matmul = new Matmul(ew, new Gemm(par, scratch), new Gemv(par, scratch));
+        this.matmul = new Matmul(ew, new Gemm(par, scratch), new Gemv(par, scratch), new PanelGemv(par, scratch), exact);
         this.spatial = new Spatial(ew, matmul, scratch);
         this.attention = new Attention(ew, new AttentionDecode(par, scratch), new AttentionPrefill(par, scratch));
     }
@@ -39,6 +47,12 @@ public final class VectorKernels implements Kernels {
     @Override
     public void matmul(Tensor out, Tensor x, Tensor w) {
         matmul.matmul(out, x, w);
+    }
+
+    @Override
+    public Tensor prepareWeight(Tensor w, Backend owner) {
+        boolean packs = Panels.packs(w.dtype()) && w.rank() == 2 && w.isHost() && w.isContiguous() && w.numel() > 0;
+        return packs ? Panels.pack(w, par, owner) : w;
     }
 
     @Override

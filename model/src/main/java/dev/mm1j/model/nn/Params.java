@@ -29,10 +29,12 @@ public final class Params {
 
     /**
      * A matmul weight [out, in] in the backend's memory: in the weights' matrix dtype when one is configured
-     * (quantize-on-load, {@code --weights q8_0}), else as stored when matmul computes on it, else F32.
+     * (quantize-on-load, {@code --weights q8_0}), else as stored when matmul computes on it, else F32; in the
+     * layout the backend's matmul reads fastest ({@link dev.mm1j.core.backend.Backend#prepareWeight}), so the
+     * result is only a matmul operand.
      */
     public static Tensor matrix(Weights w, String name, Ops ops, long out, long in) {
-        return ops.backend().upload(w.matrix(name, out, in));
+        return ops.backend().prepareWeight(w.matrix(name, out, in));
     }
 
     /** A gather table (token embeddings) [rows, dim] as stored (never quantized on load), or F32 for storage-only dtypes. */
