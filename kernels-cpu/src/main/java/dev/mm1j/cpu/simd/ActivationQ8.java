@@ -24,18 +24,24 @@ final class ActivationQ8 {
     /** [m·k/32] −8 × the block's sum of q. */
     short[] corr = new short[0];
 
-    /** Quantizes m rows of k floats (k a multiple of 32) at element offset xo, row stride xs. */
+    /**
+     * Quantizes m rows of k floats (k a multiple of 32) at element offset xo, row stride xs; rows up to the next
+     * multiple of 4 are zeros (scales and corrections 0), for the four-row kernels.
+     */
     void quantize(MemorySegment x, long xo, long xs, int m, int k) {
-        int blocks = k / 32;
-        if (q.length < m * k) q = new short[m * k];
-        if (d.length < m * blocks) {
-            d = new float[m * blocks];
-            corr = new short[m * blocks];
+        int blocks = k / 32, rows = (m + 3) / 4 * 4;
+        if (q.length < rows * k) q = new short[rows * k];
+        if (d.length < rows * blocks) {
+            d = new float[rows * blocks];
+            corr = new short[rows * blocks];
         }
         for (int i = 0; i < m; i++) {
             long row = (xo + i * xs) * 4;
             for (int b = 0; b < blocks; b++) block(x, row + b * 128L, i * k + b * 32, i * blocks + b);
         }
+        java.util.Arrays.fill(q, m * k, rows * k, (short) 0);
+        java.util.Arrays.fill(d, m * blocks, rows * blocks, 0f);
+        java.util.Arrays.fill(corr, m * blocks, rows * blocks, (short) 0);
     }
 
     private static final FloatVector HALF = FloatVector.broadcast(F, 0.5f);

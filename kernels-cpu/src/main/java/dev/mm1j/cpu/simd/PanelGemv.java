@@ -102,24 +102,38 @@ final class PanelGemv {
         public void run(int worker, int from, int to) {
             int p = pw.panelRows(), blocks = k / 32;
             long panelBytes = Panels.panelBytes(dtype, k);
-            float[] r = scratch[worker].floats(0, Q4_ROWS + PanelDecode.KC * PanelDecode.NR);
+            float[] r = scratch[worker].floats(0, 4 * Q4_ROWS + PanelDecode.KC * PanelDecode.NR);
             short[] q = act.q;
             float[] d = act.d;
             short[] corr = act.corr;
+            boolean q4 = dtype == DType.Q4_0;
             for (int pi = from; pi < to; pi++) {
                 long base = pi * panelBytes;
                 int rows = Math.min(p, n - pi * p);
-                for (int i = 0; i < m; i++) {
-                    if (exact) PanelDecode.gemv(w, base, dtype, k, xf, i * k, r, 0, r, Q4_ROWS);
-                    else if (dtype == DType.Q4_0) q4(w, base, blocks, q, i * k, d, corr, i * blocks, r, 0);
-                    else q8(w, base, blocks, q, i * k, d, i * blocks, r, 0);
-                    long ob = (oo + (long) i * n + (long) pi * p) * 4;
-                    if (rows == p) {
-                        for (int j = 0; j < p; j += L) FloatVector.fromArray(F, r, j).intoMemorySegment(out, ob + j * 4L, LE);
-                    } else {
-                        for (int j = 0; j < rows; j++) out.set(Rows.JF, ob + j * 4L, r[j]);
-                    }
+                int i = 0;
+                // four activation rows per pass (three padded with a zero row), then one at a time
+                for (; !exact && m - i >= 3; i += 4) {
+                    if (q4) PanelGemvBatch.q4(w, base, blocks, k, q, i * k, d, corr, i * blocks, r, 0);
+                    else PanelGemvBatch.q8(w, base, blocks, k, q, i * k, d, i * blocks, r, 0);
+                    for (int j = 0; j < Math.min(4, m - i); j++) write(r, j * p, i + j, pi, rows);
                 }
+                for (; i < m; i++) {
+                    if (exact) PanelDecode.gemv(w, base, dtype, k, xf, i * k, r, 0, r, 4 * Q4_ROWS);
+                    else if (q4) q4(w, base, blocks, q, i * k, d, corr, i * blocks, r, 0);
+                    else q8(w, base, blocks, q, i * k, d, i * blocks, r, 0);
+                    write(r, 0, i, pi, rows);
+                }
+            }
+        }
+
+        /** out[row, panel pi's rows] = r[at .. at + rows). */
+        private void write(float[] r, int at, int row, int pi, int rows) {
+            int p = pw.panelRows();
+            long ob = (oo + (long) row * n + (long) pi * p) * 4;
+            if (rows == p) {
+                for (int j = 0; j < p; j += L) FloatVector.fromArray(F, r, at + j).intoMemorySegment(out, ob + j * 4L, LE);
+            } else {
+                for (int j = 0; j < rows; j++) out.set(Rows.JF, ob + j * 4L, r[at + j]);
             }
         }
     }
