@@ -124,6 +124,12 @@ class PackedMatmulTest {
         assertTrue(e.getMessage().contains("only readable by the CPU backend's matmul"), e.getMessage());
         IllegalArgumentException v = assertThrows(IllegalArgumentException.class, () -> ops.matmul(zeros(1, 10), randn(3, 1, 64), p.slice(0, 0, 10)));
         assertTrue(v.getMessage().contains("view of a packed weight"), v.getMessage());
+        // a block scale that is Inf or NaN keeps the weight in the row-major layout (the panel kernels assume finite scales)
+        for (short special : new short[] {(short) 0x7c00, (short) 0x7e00}) {
+            Tensor w = as(DType.Q4_0, gaussian(4, 40 * 64), 40, 64);
+            w.segment().set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, 18L * 5, special);
+            assertSame(w, cpu.prepareWeight(w), "scale 0x" + Integer.toHexString(special & 0xffff));
+        }
         try (CpuBackend off = new CpuBackend(new BackendOptions(1, Map.of("matmul.panels", "false")))) {
             Tensor w = as(DType.Q4_0, gaussian(2, 40 * 64), 40, 64);
             assertSame(w, off.prepareWeight(w));

@@ -42,15 +42,18 @@ final class PanelDecode {
     }
 
     private static void decodeQ4(MemorySegment w, long panel, int half, int k0, int kc, float[] dst, int at) {
+        int shift = 4 * half;
         for (int b = k0 / 32, end = (k0 + kc) / 32; b < end; b++) {
             long o = panel + (long) b * Q4_BLOCK, nb = o + 2L * Q4_ROWS;
-            FloatVector c0 = Vec.loadF16(w, o + 2L * half * SL), c1 = Vec.loadF16(w, o + 2L * (half * SL + L));
+            IntVector sc = IntVector.fromMemorySegment(Vec.I, w, o + 4L * L * half, LE);
+            FloatVector c0 = Panels.halfHigh(sc.lanewise(VectorOperators.LSHL, 16)), c1 = Panels.halfHigh(sc);
             int row = at + (b * 32 - k0) * NR;
             for (int kk = 0; kk < 32; kk++, row += NR) {
-                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(BH, w, nb + (long) kk * SL, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SW, 0);
-                ShortVector q = (half == 0 ? v.and((short) 15) : v.lanewise(VectorOperators.LSHR, 4)).sub((short) 8);
-                ((FloatVector) q.convertShape(VectorOperators.S2F, F, 0)).mul(c0).intoArray(dst, row);
-                ((FloatVector) q.convertShape(VectorOperators.S2F, F, 1)).mul(c1).intoArray(dst, row + L);
+                // int lane j: the bytes of rows j and j + L widened to its low and high 16 bits
+                IntVector v = ((ShortVector) ByteVector.fromMemorySegment(BH, w, nb + (long) kk * SL, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SW, 0)).reinterpretAsInts();
+                IntVector q0 = v.lanewise(VectorOperators.LSHR, shift).and(15).sub(8), q1 = v.lanewise(VectorOperators.LSHR, 16 + shift).and(15).sub(8);
+                ((FloatVector) q0.convertShape(VectorOperators.I2F, F, 0)).mul(c0).intoArray(dst, row);
+                ((FloatVector) q1.convertShape(VectorOperators.I2F, F, 0)).mul(c1).intoArray(dst, row + L);
             }
         }
     }
@@ -58,7 +61,8 @@ final class PanelDecode {
     private static void decodeQ8(MemorySegment w, long panel, int k0, int kc, float[] dst, int at) {
         for (int b = k0 / 32, end = (k0 + kc) / 32; b < end; b++) {
             long o = panel + (long) b * Q8_BLOCK, nb = o + 2L * Q8_ROWS;
-            FloatVector c0 = Vec.loadF16(w, o), c1 = Vec.loadF16(w, o + 2L * L);
+            IntVector sc = IntVector.fromMemorySegment(Vec.I, w, o, LE);
+            FloatVector c0 = Panels.halfHigh(sc.lanewise(VectorOperators.LSHL, 16)), c1 = Panels.halfHigh(sc);
             int row = at + (b * 32 - k0) * NR;
             for (int s = 0; s < 16; s++, row += 2 * NR) {
                 IntVector v = IntVector.fromMemorySegment(Vec.I, w, nb + (long) s * 2 * Q8_ROWS, LE);

@@ -140,16 +140,14 @@ final class PanelGemv {
 
     /**
      * One Q4_0 panel at byte {@code base} against one quantized activation row ({@code q[qo..]}, block scales
-     * {@code d[db..]}, corrections {@code corr[db..]}): {@code r[ro .. ro + 2·SL)} = the panel rows' dot products.
+     * {@code d[db..]}, corrections {@code corr[db..]}): {@code r[ro .. ro + 4L)} = the panel rows' dot products.
      */
     static void q4(MemorySegment w, long base, int blocks, short[] q, int qo, float[] d, short[] corr, int db, float[] r, int ro) {
         FloatVector f0 = FloatVector.zero(F), f1 = f0, f2 = f0, f3 = f0;
         for (int b = 0; b < blocks; b++) {
             long o = base + (long) b * Q4_BLOCK, nb = o + 2L * Q4_ROWS;
             // the scales first: the block's reads stay in address order
-            FloatVector dx = FloatVector.broadcast(F, d[db + b]);
-            FloatVector c0 = Vec.loadF16(w, o).mul(dx), c1 = Vec.loadF16(w, o + 2L * L).mul(dx);
-            FloatVector c2 = Vec.loadF16(w, o + 4L * L).mul(dx), c3 = Vec.loadF16(w, o + 6L * L).mul(dx);
+            IntVector s01 = IntVector.fromMemorySegment(Vec.I, w, o, LE), s23 = IntVector.fromMemorySegment(Vec.I, w, o + 4L * L, LE);
             short cb = corr[db + b];
             ShortVector mv = ShortVector.broadcast(SW, cb), hv = ShortVector.zero(SW);
             int xb = qo + b * 32;
@@ -159,11 +157,13 @@ final class PanelGemv {
                 mv = mv.add(v.mul(a));
                 hv = hv.add(v.lanewise(VectorOperators.LSHR, 4).mul(a));
             }
-            ShortVector lo = mv.sub(hv.lanewise(VectorOperators.LSHL, 4)), hi = hv.add(cb);
-            f0 = ((FloatVector) lo.convertShape(VectorOperators.S2F, F, 0)).fma(c0, f0);
-            f1 = ((FloatVector) lo.convertShape(VectorOperators.S2F, F, 1)).fma(c1, f1);
-            f2 = ((FloatVector) hi.convertShape(VectorOperators.S2F, F, 0)).fma(c2, f2);
-            f3 = ((FloatVector) hi.convertShape(VectorOperators.S2F, F, 1)).fma(c3, f3);
+            // int lane j: rows j (low short) and j + L (high short) of the low nibbles, then of the high nibbles
+            IntVector lo = mv.sub(hv.lanewise(VectorOperators.LSHL, 4)).reinterpretAsInts(), hi = hv.add(cb).reinterpretAsInts();
+            float dx = d[db + b];
+            f0 = low(lo).fma(Panels.halfHigh(s01.lanewise(VectorOperators.LSHL, 16)).mul(dx), f0);
+            f1 = high(lo).fma(Panels.halfHigh(s01).mul(dx), f1);
+            f2 = low(hi).fma(Panels.halfHigh(s23.lanewise(VectorOperators.LSHL, 16)).mul(dx), f2);
+            f3 = high(hi).fma(Panels.halfHigh(s23).mul(dx), f3);
         }
         f0.intoArray(r, ro);
         f1.intoArray(r, ro + L);
@@ -171,24 +171,34 @@ final class PanelGemv {
         f3.intoArray(r, ro + 3 * L);
     }
 
-    /** One Q8_0 panel at byte {@code base} against one quantized activation row: {@code r[ro .. ro + SL)}. */
+    /** The signed low 16 bits of each int lane, as floats. */
+    static FloatVector low(IntVector v) {
+        return (FloatVector) v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0);
+    }
+
+    /** The signed high 16 bits of each int lane, as floats. */
+    static FloatVector high(IntVector v) {
+        return (FloatVector) v.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0);
+    }
+
+    /** One Q8_0 panel at byte {@code base} against one quantized activation row: {@code r[ro .. ro + 2L)}. */
     static void q8(MemorySegment w, long base, int blocks, short[] q, int qo, float[] d, int db, float[] r, int ro) {
         FloatVector f0 = FloatVector.zero(F), f1 = f0;
         for (int b = 0; b < blocks; b++) {
             long o = base + (long) b * Q8_BLOCK, nb = o + 2L * Q8_ROWS;
-            FloatVector dx = FloatVector.broadcast(F, d[db + b]);
-            FloatVector c0 = Vec.loadF16(w, o).mul(dx), c1 = Vec.loadF16(w, o + 2L * L).mul(dx);
+            IntVector sc = IntVector.fromMemorySegment(Vec.I, w, o, LE);
             IntVector i0 = IntVector.zero(Vec.I), i1 = i0;
             int xb = qo + b * 32;
-            for (int s = 0; s < 16; s++) {
-                ShortVector v = ShortVector.fromMemorySegment(SW, w, nb + (long) s * 2 * Q8_ROWS, LE);
+            for (int t = 0; t < 16; t++) {
+                ShortVector v = ShortVector.fromMemorySegment(SW, w, nb + (long) t * 2 * Q8_ROWS, LE);
                 ShortVector even = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8), odd = v.lanewise(VectorOperators.ASHR, 8);
-                IntVector pair = even.mul(q[xb + 2 * s]).add(odd.mul(q[xb + 2 * s + 1])).reinterpretAsInts();
+                IntVector pair = even.mul(q[xb + 2 * t]).add(odd.mul(q[xb + 2 * t + 1])).reinterpretAsInts();
                 i0 = i0.add(pair.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                 i1 = i1.add(pair.lanewise(VectorOperators.ASHR, 16));
             }
-            f0 = ((FloatVector) i0.convertShape(VectorOperators.I2F, F, 0)).fma(c0, f0);
-            f1 = ((FloatVector) i1.convertShape(VectorOperators.I2F, F, 0)).fma(c1, f1);
+            float dx = d[db + b];
+            f0 = ((FloatVector) i0.convertShape(VectorOperators.I2F, F, 0)).fma(Panels.halfHigh(sc.lanewise(VectorOperators.LSHL, 16)).mul(dx), f0);
+            f1 = ((FloatVector) i1.convertShape(VectorOperators.I2F, F, 0)).fma(Panels.halfHigh(sc).mul(dx), f1);
         }
         f0.intoArray(r, ro);
         f1.intoArray(r, ro + L);

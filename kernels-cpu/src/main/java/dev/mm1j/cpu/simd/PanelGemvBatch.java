@@ -31,7 +31,9 @@ final class PanelGemvBatch {
         java.util.Arrays.fill(r, ro, ro + 4 * Q4_ROWS, 0f);
         for (int b = 0; b < blocks; b++) {
             long o = base + (long) b * Q4_BLOCK, nb = o + 2L * Q4_ROWS;
-            FloatVector c0 = Vec.loadF16(w, o), c1 = Vec.loadF16(w, o + 2L * L), c2 = Vec.loadF16(w, o + 4L * L), c3 = Vec.loadF16(w, o + 6L * L);
+            IntVector s01 = IntVector.fromMemorySegment(Vec.I, w, o, Vec.LE), s23 = IntVector.fromMemorySegment(Vec.I, w, o + 4L * L, Vec.LE);
+            FloatVector c0 = Panels.halfHigh(s01.lanewise(VectorOperators.LSHL, 16)), c1 = Panels.halfHigh(s01);
+            FloatVector c2 = Panels.halfHigh(s23.lanewise(VectorOperators.LSHL, 16)), c3 = Panels.halfHigh(s23);
             short k0 = corr[db + b], k1 = corr[db + blocks + b], k2 = corr[db + 2 * blocks + b], k3 = corr[db + 3 * blocks + b];
             ShortVector m0 = ShortVector.broadcast(SW, k0), m1 = ShortVector.broadcast(SW, k1), m2 = ShortVector.broadcast(SW, k2), m3 = ShortVector.broadcast(SW, k3);
             ShortVector h0 = ShortVector.zero(SW), h1 = h0, h2 = h0, h3 = h0;
@@ -59,12 +61,12 @@ final class PanelGemvBatch {
 
     /** Adds one block's exact integer sums (low rows m − 16h, high rows h + corr) times scale · dx to r[at ..]. */
     private static void fold4(ShortVector m, ShortVector h, short corr, float dx, FloatVector c0, FloatVector c1, FloatVector c2, FloatVector c3, float[] r, int at) {
-        ShortVector lo = m.sub(h.lanewise(VectorOperators.LSHL, 4)), hi = h.add(corr);
+        IntVector lo = m.sub(h.lanewise(VectorOperators.LSHL, 4)).reinterpretAsInts(), hi = h.add(corr).reinterpretAsInts();
         FloatVector x = FloatVector.broadcast(F, dx);
-        ((FloatVector) lo.convertShape(VectorOperators.S2F, F, 0)).mul(x).fma(c0, FloatVector.fromArray(F, r, at)).intoArray(r, at);
-        ((FloatVector) lo.convertShape(VectorOperators.S2F, F, 1)).mul(x).fma(c1, FloatVector.fromArray(F, r, at + L)).intoArray(r, at + L);
-        ((FloatVector) hi.convertShape(VectorOperators.S2F, F, 0)).mul(x).fma(c2, FloatVector.fromArray(F, r, at + 2 * L)).intoArray(r, at + 2 * L);
-        ((FloatVector) hi.convertShape(VectorOperators.S2F, F, 1)).mul(x).fma(c3, FloatVector.fromArray(F, r, at + 3 * L)).intoArray(r, at + 3 * L);
+        PanelGemv.low(lo).mul(x).fma(c0, FloatVector.fromArray(F, r, at)).intoArray(r, at);
+        PanelGemv.high(lo).mul(x).fma(c1, FloatVector.fromArray(F, r, at + L)).intoArray(r, at + L);
+        PanelGemv.low(hi).mul(x).fma(c2, FloatVector.fromArray(F, r, at + 2 * L)).intoArray(r, at + 2 * L);
+        PanelGemv.high(hi).mul(x).fma(c3, FloatVector.fromArray(F, r, at + 3 * L)).intoArray(r, at + 3 * L);
     }
 
     /** {@code r[ro + j·P + i]} = row i of the Q8_0 panel at byte base · activation row j, j &lt; 4, P = {@link Panels#Q8_ROWS}. */
@@ -72,7 +74,8 @@ final class PanelGemvBatch {
         java.util.Arrays.fill(r, ro, ro + 4 * Q8_ROWS, 0f);
         for (int b = 0; b < blocks; b++) {
             long o = base + (long) b * Q8_BLOCK, nb = o + 2L * Q8_ROWS;
-            FloatVector c0 = Vec.loadF16(w, o), c1 = Vec.loadF16(w, o + 2L * L);
+            IntVector sc = IntVector.fromMemorySegment(Vec.I, w, o, Vec.LE);
+            FloatVector c0 = Panels.halfHigh(sc.lanewise(VectorOperators.LSHL, 16)), c1 = Panels.halfHigh(sc);
             IntVector e0 = IntVector.zero(Vec.I), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
             int x0 = qo + b * 32;
             for (int s = 0; s < 16; s++) {
