@@ -186,7 +186,7 @@ final class Gemm {
                 long panelBytes = Panels.panelBytes(wt, k);
                 for (int p = 0; p < nc; p += NR) {
                     int row = nb0 + p;
-                    PanelDecode.decode(w, wt, (row / pr) * panelBytes, (row % pr) / NR, k0, kc, bp, p * kc);
+                    PanelDecode.decode(w, wt, (row / pr) * panelBytes, k, (row % pr) / NR, k0, kc, bp, p * kc);
                 }
                 return;
             }

@@ -33,20 +33,20 @@ final class PanelDecode {
     static final int KC = 256;
 
     /**
-     * {@code dst[at + kk·NR + j]} = weight (row {@code sub·NR + j} of the panel at byte {@code panel}, column
-     * {@code k0 + kk}) for kk &lt; kc, j &lt; NR; k0 and kc multiples of 32.
+     * {@code dst[at + kk·NR + j]} = weight (row {@code sub·NR + j} of the panel at byte {@code panel} of a K = k
+     * matrix, column {@code k0 + kk}) for kk &lt; kc, j &lt; NR; k0 and kc multiples of 32.
      */
-    static void decode(MemorySegment w, DType t, long panel, int sub, int k0, int kc, float[] dst, int at) {
-        if (t == DType.Q4_0) decodeQ4(w, panel, sub, k0, kc, dst, at);
-        else decodeQ8(w, panel, k0, kc, dst, at);
+    static void decode(MemorySegment w, DType t, long panel, int k, int sub, int k0, int kc, float[] dst, int at) {
+        if (t == DType.Q4_0) decodeQ4(w, panel, k, sub, k0, kc, dst, at);
+        else decodeQ8(w, panel, k, k0, kc, dst, at);
     }
 
-    private static void decodeQ4(MemorySegment w, long panel, int half, int k0, int kc, float[] dst, int at) {
+    private static void decodeQ4(MemorySegment w, long panel, int k, int half, int k0, int kc, float[] dst, int at) {
         int shift = 4 * half;
+        long values = panel + Panels.valuesAt(DType.Q4_0, k);
         for (int b = k0 / 32, end = (k0 + kc) / 32; b < end; b++) {
-            long o = panel + (long) b * Q4_BLOCK, nb = o + 2L * Q4_ROWS;
-            IntVector sc = IntVector.fromMemorySegment(Vec.I, w, o + 4L * L * half, LE);
-            FloatVector c0 = Panels.halfHigh(sc.lanewise(VectorOperators.LSHL, 16)), c1 = Panels.halfHigh(sc);
+            long nb = values + (long) b * Q4_BLOCK, s = panel + 2L * (b * Q4_ROWS + half * NR);
+            FloatVector c0 = Vec.loadF16(w, s), c1 = Vec.loadF16(w, s + 2L * L);
             int row = at + (b * 32 - k0) * NR;
             for (int kk = 0; kk < 32; kk++, row += NR) {
                 // int lane j: the bytes of rows j and j + L widened to its low and high 16 bits
@@ -58,14 +58,14 @@ final class PanelDecode {
         }
     }
 
-    private static void decodeQ8(MemorySegment w, long panel, int k0, int kc, float[] dst, int at) {
+    private static void decodeQ8(MemorySegment w, long panel, int k, int k0, int kc, float[] dst, int at) {
+        long values = panel + Panels.valuesAt(DType.Q8_0, k);
         for (int b = k0 / 32, end = (k0 + kc) / 32; b < end; b++) {
-            long o = panel + (long) b * Q8_BLOCK, nb = o + 2L * Q8_ROWS;
-            IntVector sc = IntVector.fromMemorySegment(Vec.I, w, o, LE);
-            FloatVector c0 = Panels.halfHigh(sc.lanewise(VectorOperators.LSHL, 16)), c1 = Panels.halfHigh(sc);
+            long nb = values + (long) b * Q8_BLOCK, s = panel + 2L * b * Q8_ROWS;
+            FloatVector c0 = Vec.loadF16(w, s), c1 = Vec.loadF16(w, s + 2L * L);
             int row = at + (b * 32 - k0) * NR;
-            for (int s = 0; s < 16; s++, row += 2 * NR) {
-                IntVector v = IntVector.fromMemorySegment(Vec.I, w, nb + (long) s * 2 * Q8_ROWS, LE);
+            for (int t = 0; t < 16; t++, row += 2 * NR) {
+                IntVector v = IntVector.fromMemorySegment(Vec.I, w, nb + (long) t * 2 * Q8_ROWS, LE);
                 // int lane j: bytes 0, 1 = row j at k, k+1; bytes 2, 3 = row j + L at k, k+1
                 IntVector e0 = v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24);
                 IntVector o0 = v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24);
@@ -89,7 +89,7 @@ final class PanelDecode {
             FloatVector a0 = FloatVector.zero(F), a1 = a0;
             for (int k0 = 0; k0 < k; k0 += KC) {
                 int kc = Math.min(KC, k - k0);
-                decode(w, t, panel, sub, k0, kc, tmp, to);
+                decode(w, t, panel, k, sub, k0, kc, tmp, to);
                 for (int kk = 0; kk < kc; kk++) {
                     FloatVector xv = FloatVector.broadcast(F, x[xo + k0 + kk]);
                     a0 = FloatVector.fromArray(F, tmp, to + kk * NR).fma(xv, a0);

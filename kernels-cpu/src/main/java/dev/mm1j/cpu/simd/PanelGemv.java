@@ -103,24 +103,27 @@ final class PanelGemv {
             int p = pw.panelRows(), blocks = k / 32;
             long panelBytes = Panels.panelBytes(dtype, k);
             float[] r = scratch[worker].floats(0, 4 * Q4_ROWS + PanelDecode.KC * PanelDecode.NR);
+            float[] sc = scratch[worker].floats(1, blocks * p);
             short[] q = act.q;
             float[] d = act.d;
             short[] corr = act.corr;
             boolean q4 = dtype == DType.Q4_0;
+            long values = Panels.valuesAt(dtype, k);
             for (int pi = from; pi < to; pi++) {
                 long base = pi * panelBytes;
                 int rows = Math.min(p, n - pi * p);
                 int i = 0;
+                if (!exact) Panels.scales(w, base, blocks * p, sc);
                 // four activation rows per pass (three padded with a zero row), then one at a time
                 for (; !exact && m - i >= 3; i += 4) {
-                    if (q4) PanelGemvBatch.q4(w, base, blocks, k, q, i * k, d, corr, i * blocks, r, 0);
-                    else PanelGemvBatch.q8(w, base, blocks, k, q, i * k, d, i * blocks, r, 0);
+                    if (q4) PanelGemvBatch.q4(w, base + values, blocks, sc, k, q, i * k, d, corr, i * blocks, r, 0);
+                    else PanelGemvBatch.q8(w, base + values, blocks, sc, k, q, i * k, d, i * blocks, r, 0);
                     for (int j = 0; j < Math.min(4, m - i); j++) write(r, j * p, i + j, pi, rows);
                 }
                 for (; i < m; i++) {
                     if (exact) PanelDecode.gemv(w, base, dtype, k, xf, i * k, r, 0, r, 4 * Q4_ROWS);
-                    else if (q4) q4(w, base, blocks, q, i * k, d, corr, i * blocks, r, 0);
-                    else q8(w, base, blocks, q, i * k, d, i * blocks, r, 0);
+                    else if (q4) q4(w, base + values, blocks, sc, q, i * k, d, corr, i * blocks, r, 0);
+                    else q8(w, base + values, blocks, sc, q, i * k, d, i * blocks, r, 0);
                     write(r, 0, i, pi, rows);
                 }
             }
@@ -139,31 +142,31 @@ final class PanelGemv {
     }
 
     /**
-     * One Q4_0 panel at byte {@code base} against one quantized activation row ({@code q[qo..]}, block scales
-     * {@code d[db..]}, corrections {@code corr[db..]}): {@code r[ro .. ro + 4L)} = the panel rows' dot products.
+     * One Q4_0 panel (values at byte {@code at}, scales as floats in {@code sc}, P per block) against one quantized
+     * activation row ({@code q[qo..]}, block scales {@code d[db..]}, corrections {@code corr[db..]}):
+     * {@code r[ro .. ro + P)} = the panel rows' dot products.
      */
-    static void q4(MemorySegment w, long base, int blocks, short[] q, int qo, float[] d, short[] corr, int db, float[] r, int ro) {
+    static void q4(MemorySegment w, long at, int blocks, float[] sc, short[] q, int qo, float[] d, short[] corr, int db, float[] r, int ro) {
         FloatVector f0 = FloatVector.zero(F), f1 = f0, f2 = f0, f3 = f0;
         for (int b = 0; b < blocks; b++) {
-            long o = base + (long) b * Q4_BLOCK, nb = o + 2L * Q4_ROWS;
-            // the scales first: the block's reads stay in address order
-            IntVector s01 = IntVector.fromMemorySegment(Vec.I, w, o, LE), s23 = IntVector.fromMemorySegment(Vec.I, w, o + 4L * L, LE);
+            long o = at + (long) b * Q4_BLOCK;
             short cb = corr[db + b];
             ShortVector mv = ShortVector.broadcast(SW, cb), hv = ShortVector.zero(SW);
             int xb = qo + b * 32;
             for (int kk = 0; kk < 32; kk++) {
-                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(BH, w, nb + (long) kk * SL, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SW, 0);
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(BH, w, o + (long) kk * SL, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SW, 0);
                 ShortVector a = ShortVector.broadcast(SW, q[xb + kk]);
                 mv = mv.add(v.mul(a));
                 hv = hv.add(v.lanewise(VectorOperators.LSHR, 4).mul(a));
             }
             // int lane j: rows j (low short) and j + L (high short) of the low nibbles, then of the high nibbles
             IntVector lo = mv.sub(hv.lanewise(VectorOperators.LSHL, 4)).reinterpretAsInts(), hi = hv.add(cb).reinterpretAsInts();
-            float dx = d[db + b];
-            f0 = low(lo).fma(Panels.halfHigh(s01.lanewise(VectorOperators.LSHL, 16)).mul(dx), f0);
-            f1 = high(lo).fma(Panels.halfHigh(s01).mul(dx), f1);
-            f2 = low(hi).fma(Panels.halfHigh(s23.lanewise(VectorOperators.LSHL, 16)).mul(dx), f2);
-            f3 = high(hi).fma(Panels.halfHigh(s23).mul(dx), f3);
+            FloatVector dx = FloatVector.broadcast(F, d[db + b]);
+            int s = b * Q4_ROWS;
+            f0 = low(lo).mul(dx).fma(FloatVector.fromArray(F, sc, s), f0);
+            f1 = high(lo).mul(dx).fma(FloatVector.fromArray(F, sc, s + L), f1);
+            f2 = low(hi).mul(dx).fma(FloatVector.fromArray(F, sc, s + 2 * L), f2);
+            f3 = high(hi).mul(dx).fma(FloatVector.fromArray(F, sc, s + 3 * L), f3);
         }
         f0.intoArray(r, ro);
         f1.intoArray(r, ro + L);
@@ -181,24 +184,24 @@ final class PanelGemv {
         return (FloatVector) v.lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, F, 0);
     }
 
-    /** One Q8_0 panel at byte {@code base} against one quantized activation row: {@code r[ro .. ro + 2L)}. */
-    static void q8(MemorySegment w, long base, int blocks, short[] q, int qo, float[] d, int db, float[] r, int ro) {
+    /** One Q8_0 panel (values at byte {@code at}, scales in {@code sc}) against one quantized activation row: {@code r[ro .. ro + P)}. */
+    static void q8(MemorySegment w, long at, int blocks, float[] sc, short[] q, int qo, float[] d, int db, float[] r, int ro) {
         FloatVector f0 = FloatVector.zero(F), f1 = f0;
         for (int b = 0; b < blocks; b++) {
-            long o = base + (long) b * Q8_BLOCK, nb = o + 2L * Q8_ROWS;
-            IntVector sc = IntVector.fromMemorySegment(Vec.I, w, o, LE);
+            long o = at + (long) b * Q8_BLOCK;
             IntVector i0 = IntVector.zero(Vec.I), i1 = i0;
             int xb = qo + b * 32;
             for (int t = 0; t < 16; t++) {
-                ShortVector v = ShortVector.fromMemorySegment(SW, w, nb + (long) t * 2 * Q8_ROWS, LE);
+                ShortVector v = ShortVector.fromMemorySegment(SW, w, o + (long) t * 2 * Q8_ROWS, LE);
                 ShortVector even = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8), odd = v.lanewise(VectorOperators.ASHR, 8);
                 IntVector pair = even.mul(q[xb + 2 * t]).add(odd.mul(q[xb + 2 * t + 1])).reinterpretAsInts();
                 i0 = i0.add(pair.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                 i1 = i1.add(pair.lanewise(VectorOperators.ASHR, 16));
             }
-            float dx = d[db + b];
-            f0 = ((FloatVector) i0.convertShape(VectorOperators.I2F, F, 0)).fma(Panels.halfHigh(sc.lanewise(VectorOperators.LSHL, 16)).mul(dx), f0);
-            f1 = ((FloatVector) i1.convertShape(VectorOperators.I2F, F, 0)).fma(Panels.halfHigh(sc).mul(dx), f1);
+            FloatVector dx = FloatVector.broadcast(F, d[db + b]);
+            int s = b * Q8_ROWS;
+            f0 = ((FloatVector) i0.convertShape(VectorOperators.I2F, F, 0)).mul(dx).fma(FloatVector.fromArray(F, sc, s), f0);
+            f1 = ((FloatVector) i1.convertShape(VectorOperators.I2F, F, 0)).mul(dx).fma(FloatVector.fromArray(F, sc, s + L), f1);
         }
         f0.intoArray(r, ro);
         f1.intoArray(r, ro + L);

@@ -20,20 +20,21 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * The panel kernels of {@link PanelGemv} for four activation rows at once (continuous batching): each weight
  * vector is loaded and widened once and multiplied into the four rows' int16 accumulators; the float sums live in
- * {@code r} (four rows of P, L1-resident). Activation rows are {@code k} apart in {@code q}, their block scales
- * and corrections {@code blocks} apart in {@code d} and {@code corr}.
+ * {@code r} (four rows of P, L1-resident). Weight values start at byte {@code values}, the panel's scales are floats in
+ * {@code sc} (P per block). Activation rows are {@code k} apart in {@code q}, their block scales and corrections
+ * {@code blocks} apart in {@code d} and {@code corr}.
  */
 final class PanelGemvBatch {
     private PanelGemvBatch() {}
 
     /** {@code r[ro + j·P + i]} = row i of the Q4_0 panel at byte base · activation row j, j &lt; 4, P = {@link Panels#Q4_ROWS}. */
-    static void q4(MemorySegment w, long base, int blocks, int k, short[] q, int qo, float[] d, short[] corr, int db, float[] r, int ro) {
+    static void q4(MemorySegment w, long values, int blocks, float[] sc, int k, short[] q, int qo, float[] d, short[] corr, int db, float[] r, int ro) {
         java.util.Arrays.fill(r, ro, ro + 4 * Q4_ROWS, 0f);
         for (int b = 0; b < blocks; b++) {
-            long o = base + (long) b * Q4_BLOCK, nb = o + 2L * Q4_ROWS;
-            IntVector s01 = IntVector.fromMemorySegment(Vec.I, w, o, Vec.LE), s23 = IntVector.fromMemorySegment(Vec.I, w, o + 4L * L, Vec.LE);
-            FloatVector c0 = Panels.halfHigh(s01.lanewise(VectorOperators.LSHL, 16)), c1 = Panels.halfHigh(s01);
-            FloatVector c2 = Panels.halfHigh(s23.lanewise(VectorOperators.LSHL, 16)), c3 = Panels.halfHigh(s23);
+            long nb = values + (long) b * Q4_BLOCK;
+            int s = b * Q4_ROWS;
+            FloatVector c0 = FloatVector.fromArray(F, sc, s), c1 = FloatVector.fromArray(F, sc, s + L);
+            FloatVector c2 = FloatVector.fromArray(F, sc, s + 2 * L), c3 = FloatVector.fromArray(F, sc, s + 3 * L);
             short k0 = corr[db + b], k1 = corr[db + blocks + b], k2 = corr[db + 2 * blocks + b], k3 = corr[db + 3 * blocks + b];
             ShortVector m0 = ShortVector.broadcast(SW, k0), m1 = ShortVector.broadcast(SW, k1), m2 = ShortVector.broadcast(SW, k2), m3 = ShortVector.broadcast(SW, k3);
             ShortVector h0 = ShortVector.zero(SW), h1 = h0, h2 = h0, h3 = h0;
@@ -52,30 +53,48 @@ final class PanelGemvBatch {
                 m3 = m3.add(v.mul(a3));
                 h3 = h3.add(hv.mul(a3));
             }
-            fold4(m0, h0, k0, d[db + b], c0, c1, c2, c3, r, ro);
-            fold4(m1, h1, k1, d[db + blocks + b], c0, c1, c2, c3, r, ro + Q4_ROWS);
-            fold4(m2, h2, k2, d[db + 2 * blocks + b], c0, c1, c2, c3, r, ro + 2 * Q4_ROWS);
-            fold4(m3, h3, k3, d[db + 3 * blocks + b], c0, c1, c2, c3, r, ro + 3 * Q4_ROWS);
+            // per row: the exact sums (low rows m − 16h, high rows h + corr) times scale · dx added to r; written out
+            // four times because a helper taking vectors is not inlined at a call site this cold, and boxes them
+            IntVector lo = m0.sub(h0.lanewise(VectorOperators.LSHL, 4)).reinterpretAsInts(), hi = h0.add(k0).reinterpretAsInts();
+            FloatVector x = FloatVector.broadcast(F, d[db + b]);
+            int at = ro;
+            PanelGemv.low(lo).mul(x).fma(c0, FloatVector.fromArray(F, r, at)).intoArray(r, at);
+            PanelGemv.high(lo).mul(x).fma(c1, FloatVector.fromArray(F, r, at + L)).intoArray(r, at + L);
+            PanelGemv.low(hi).mul(x).fma(c2, FloatVector.fromArray(F, r, at + 2 * L)).intoArray(r, at + 2 * L);
+            PanelGemv.high(hi).mul(x).fma(c3, FloatVector.fromArray(F, r, at + 3 * L)).intoArray(r, at + 3 * L);
+            lo = m1.sub(h1.lanewise(VectorOperators.LSHL, 4)).reinterpretAsInts();
+            hi = h1.add(k1).reinterpretAsInts();
+            x = FloatVector.broadcast(F, d[db + blocks + b]);
+            at = ro + Q4_ROWS;
+            PanelGemv.low(lo).mul(x).fma(c0, FloatVector.fromArray(F, r, at)).intoArray(r, at);
+            PanelGemv.high(lo).mul(x).fma(c1, FloatVector.fromArray(F, r, at + L)).intoArray(r, at + L);
+            PanelGemv.low(hi).mul(x).fma(c2, FloatVector.fromArray(F, r, at + 2 * L)).intoArray(r, at + 2 * L);
+            PanelGemv.high(hi).mul(x).fma(c3, FloatVector.fromArray(F, r, at + 3 * L)).intoArray(r, at + 3 * L);
+            lo = m2.sub(h2.lanewise(VectorOperators.LSHL, 4)).reinterpretAsInts();
+            hi = h2.add(k2).reinterpretAsInts();
+            x = FloatVector.broadcast(F, d[db + 2 * blocks + b]);
+            at = ro + 2 * Q4_ROWS;
+            PanelGemv.low(lo).mul(x).fma(c0, FloatVector.fromArray(F, r, at)).intoArray(r, at);
+            PanelGemv.high(lo).mul(x).fma(c1, FloatVector.fromArray(F, r, at + L)).intoArray(r, at + L);
+            PanelGemv.low(hi).mul(x).fma(c2, FloatVector.fromArray(F, r, at + 2 * L)).intoArray(r, at + 2 * L);
+            PanelGemv.high(hi).mul(x).fma(c3, FloatVector.fromArray(F, r, at + 3 * L)).intoArray(r, at + 3 * L);
+            lo = m3.sub(h3.lanewise(VectorOperators.LSHL, 4)).reinterpretAsInts();
+            hi = h3.add(k3).reinterpretAsInts();
+            x = FloatVector.broadcast(F, d[db + 3 * blocks + b]);
+            at = ro + 3 * Q4_ROWS;
+            PanelGemv.low(lo).mul(x).fma(c0, FloatVector.fromArray(F, r, at)).intoArray(r, at);
+            PanelGemv.high(lo).mul(x).fma(c1, FloatVector.fromArray(F, r, at + L)).intoArray(r, at + L);
+            PanelGemv.low(hi).mul(x).fma(c2, FloatVector.fromArray(F, r, at + 2 * L)).intoArray(r, at + 2 * L);
+            PanelGemv.high(hi).mul(x).fma(c3, FloatVector.fromArray(F, r, at + 3 * L)).intoArray(r, at + 3 * L);
         }
     }
 
-    /** Adds one block's exact integer sums (low rows m − 16h, high rows h + corr) times scale · dx to r[at ..]. */
-    private static void fold4(ShortVector m, ShortVector h, short corr, float dx, FloatVector c0, FloatVector c1, FloatVector c2, FloatVector c3, float[] r, int at) {
-        IntVector lo = m.sub(h.lanewise(VectorOperators.LSHL, 4)).reinterpretAsInts(), hi = h.add(corr).reinterpretAsInts();
-        FloatVector x = FloatVector.broadcast(F, dx);
-        PanelGemv.low(lo).mul(x).fma(c0, FloatVector.fromArray(F, r, at)).intoArray(r, at);
-        PanelGemv.high(lo).mul(x).fma(c1, FloatVector.fromArray(F, r, at + L)).intoArray(r, at + L);
-        PanelGemv.low(hi).mul(x).fma(c2, FloatVector.fromArray(F, r, at + 2 * L)).intoArray(r, at + 2 * L);
-        PanelGemv.high(hi).mul(x).fma(c3, FloatVector.fromArray(F, r, at + 3 * L)).intoArray(r, at + 3 * L);
-    }
-
     /** {@code r[ro + j·P + i]} = row i of the Q8_0 panel at byte base · activation row j, j &lt; 4, P = {@link Panels#Q8_ROWS}. */
-    static void q8(MemorySegment w, long base, int blocks, int k, short[] q, int qo, float[] d, int db, float[] r, int ro) {
+    static void q8(MemorySegment w, long values, int blocks, float[] sc, int k, short[] q, int qo, float[] d, int db, float[] r, int ro) {
         java.util.Arrays.fill(r, ro, ro + 4 * Q8_ROWS, 0f);
         for (int b = 0; b < blocks; b++) {
-            long o = base + (long) b * Q8_BLOCK, nb = o + 2L * Q8_ROWS;
-            IntVector sc = IntVector.fromMemorySegment(Vec.I, w, o, Vec.LE);
-            FloatVector c0 = Panels.halfHigh(sc.lanewise(VectorOperators.LSHL, 16)), c1 = Panels.halfHigh(sc);
+            long nb = values + (long) b * Q8_BLOCK;
+            FloatVector c0 = FloatVector.fromArray(F, sc, b * Q8_ROWS), c1 = FloatVector.fromArray(F, sc, b * Q8_ROWS + L);
             IntVector e0 = IntVector.zero(Vec.I), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
             int x0 = qo + b * 32;
             for (int s = 0; s < 16; s++) {
@@ -95,16 +114,22 @@ final class PanelGemvBatch {
                 e3 = e3.add(p3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                 o3 = o3.add(p3.lanewise(VectorOperators.ASHR, 16));
             }
-            fold2(e0, o0, d[db + b], c0, c1, r, ro);
-            fold2(e1, o1, d[db + blocks + b], c0, c1, r, ro + Q8_ROWS);
-            fold2(e2, o2, d[db + 2 * blocks + b], c0, c1, r, ro + 2 * Q8_ROWS);
-            fold2(e3, o3, d[db + 3 * blocks + b], c0, c1, r, ro + 3 * Q8_ROWS);
+            FloatVector x = FloatVector.broadcast(F, d[db + b]);
+            int at = ro;
+            ((FloatVector) e0.convertShape(VectorOperators.I2F, F, 0)).mul(x).fma(c0, FloatVector.fromArray(F, r, at)).intoArray(r, at);
+            ((FloatVector) o0.convertShape(VectorOperators.I2F, F, 0)).mul(x).fma(c1, FloatVector.fromArray(F, r, at + L)).intoArray(r, at + L);
+            x = FloatVector.broadcast(F, d[db + blocks + b]);
+            at = ro + Q8_ROWS;
+            ((FloatVector) e1.convertShape(VectorOperators.I2F, F, 0)).mul(x).fma(c0, FloatVector.fromArray(F, r, at)).intoArray(r, at);
+            ((FloatVector) o1.convertShape(VectorOperators.I2F, F, 0)).mul(x).fma(c1, FloatVector.fromArray(F, r, at + L)).intoArray(r, at + L);
+            x = FloatVector.broadcast(F, d[db + 2 * blocks + b]);
+            at = ro + 2 * Q8_ROWS;
+            ((FloatVector) e2.convertShape(VectorOperators.I2F, F, 0)).mul(x).fma(c0, FloatVector.fromArray(F, r, at)).intoArray(r, at);
+            ((FloatVector) o2.convertShape(VectorOperators.I2F, F, 0)).mul(x).fma(c1, FloatVector.fromArray(F, r, at + L)).intoArray(r, at + L);
+            x = FloatVector.broadcast(F, d[db + 3 * blocks + b]);
+            at = ro + 3 * Q8_ROWS;
+            ((FloatVector) e3.convertShape(VectorOperators.I2F, F, 0)).mul(x).fma(c0, FloatVector.fromArray(F, r, at)).intoArray(r, at);
+            ((FloatVector) o3.convertShape(VectorOperators.I2F, F, 0)).mul(x).fma(c1, FloatVector.fromArray(F, r, at + L)).intoArray(r, at + L);
         }
-    }
-
-    private static void fold2(IntVector lo, IntVector hi, float dx, FloatVector c0, FloatVector c1, float[] r, int at) {
-        FloatVector x = FloatVector.broadcast(F, dx);
-        ((FloatVector) lo.convertShape(VectorOperators.I2F, F, 0)).mul(x).fma(c0, FloatVector.fromArray(F, r, at)).intoArray(r, at);
-        ((FloatVector) hi.convertShape(VectorOperators.I2F, F, 0)).mul(x).fma(c1, FloatVector.fromArray(F, r, at + L)).intoArray(r, at + L);
     }
 }

@@ -8,10 +8,7 @@ import dev.mm1j.cpu.Parallel;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -21,22 +18,23 @@ import jdk.incubator.vector.VectorSpecies;
  * weight byte once with a few integer operations (see {@link PanelGemv}). Both layouts have exactly the bytes of
  * the blocks they hold (F16 scales kept), rows padded to a whole panel with zero scales.
  *
- * <p>A panel holds {@link #rows(DType)} consecutive weight rows; its K/32 blocks follow each other. Within each
- * group of 2L rows ({@code L} = float lanes, {@code SL = 2L} short lanes of this width) the rows are stored in
- * the lane order {@code ρ(i) = i/2 + (i%2)·L}: short lane {@code i} holds row {@code ρ(i)}, so that an int lane
- * {@code j} holds rows {@code j} (low half) and {@code j + L} (high half) and a kernel separates them in-lane with
- * shifts, without cross-lane shuffles. A block is:
+ * <p>A panel holds {@link #rows(DType)} = P consecutive weight rows of K columns (B = K/32 blocks): first the
+ * B·P F16 block scales (block-major, rows in order), then the B blocks of quantized values. In the values, each
+ * group of 2L rows ({@code L} = float lanes, {@code SL = 2L} short lanes of this width) is stored in the lane
+ * order {@code ρ(i) = i/2 + (i%2)·L}: short lane {@code i} holds row {@code ρ(i)}, so that an int lane {@code j}
+ * holds rows {@code j} (low half) and {@code j + L} (high half), and a kernel separates them in-lane with shifts,
+ * without cross-lane shuffles. A block of values is:
  * <ul>
- *   <li><b>Q4_0</b>, {@code P = 4L} rows (64 at 512 bits): P F16 scales (scale {@code s} of row {@code ρ(s)}, then of
- *       row {@code 2L + ρ(s)}), then 32 slices of SL bytes: slice {@code kk} byte {@code i} = nibble of row
- *       {@code ρ(i)} at k {@code kk} | nibble of row {@code 2L + ρ(i)} &lt;&lt; 4 (raw nibbles 0..15, value
- *       {@code d·(q − 8)}). 18·P bytes.</li>
- *   <li><b>Q8_0</b>, {@code P = 2L} rows (32 at 512 bits): P F16 scales (of rows {@code ρ(s)}), then 16 slices of
- *       2·P bytes (k pairs {@code 2t, 2t+1}) read as P shorts: short {@code i} holds row {@code ρ(i)}, its value at
- *       the even k in the low byte and at the odd k in the high byte. 34·P bytes.</li>
+ *   <li><b>Q4_0</b>, {@code P = 4L} rows (64 at 512 bits): 32 slices of SL bytes, slice {@code kk} byte {@code i}
+ *       = nibble of row {@code ρ(i)} at column kk of the block | nibble of row {@code 2L + ρ(i)} &lt;&lt; 4 (raw
+ *       nibbles 0..15, value {@code d·(q − 8)}). 16·P bytes (with the scales, 18 bytes per row and block).</li>
+ *   <li><b>Q8_0</b>, {@code P = 2L} rows (32 at 512 bits): 16 slices of 2·P bytes (column pairs {@code 2t, 2t+1})
+ *       read as P shorts: short {@code i} holds row {@code ρ(i)}, its value at the even column in the low byte and
+ *       at the odd column in the high byte. 32·P bytes (with the scales, 34 per row and block).</li>
  * </ul>
- * {@link #get} reads one weight back (the scalar definition of the layouts, used by the tests). Block scales that
- * are Inf or NaN are not packed ({@link #pack} returns null): the kernels convert scales without those cases.
+ * The scales come first so that a kernel converts a whole panel's scales with one vectorised loop
+ * ({@link #scales}) and streams the values after them; {@link #get} reads one weight back (the scalar
+ * definition of the layouts, used by the tests).
  */
 final class Panels {
     private Panels() {}
@@ -49,8 +47,8 @@ final class Panels {
     static final VectorSpecies<Byte> BH = ByteVector.SPECIES_64.withShape(VectorShape.forBitSize(Vec.BITS / 2));
 
     static final int Q4_ROWS = 2 * SL, Q8_ROWS = SL;
-    /** Bytes of one 32-column block of a panel. */
-    static final int Q4_BLOCK = 18 * Q4_ROWS, Q8_BLOCK = 34 * Q8_ROWS;
+    /** Bytes of one block of values (scales not included). */
+    static final int Q4_BLOCK = 16 * Q4_ROWS, Q8_BLOCK = 32 * Q8_ROWS;
 
     private static final ValueLayout.OfShort JS = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ValueLayout.OfByte JB = ValueLayout.JAVA_BYTE;
@@ -64,13 +62,19 @@ final class Panels {
         return t == DType.Q4_0 ? Q4_ROWS : Q8_ROWS;
     }
 
+    /** Bytes of one block of values (scales not included). */
     static int blockBytes(DType t) {
         return t == DType.Q4_0 ? Q4_BLOCK : Q8_BLOCK;
     }
 
     /** Bytes of one panel of a K-column matrix. */
     static long panelBytes(DType t, int k) {
-        return (long) blockBytes(t) * (k / 32);
+        return (long) (blockBytes(t) + 2 * rows(t)) * (k / 32);
+    }
+
+    /** Offset of the values within a panel: after its scales. */
+    static long valuesAt(DType t, int k) {
+        return 2L * rows(t) * (k / 32);
     }
 
     /** The dtype a packed weight holds. */
@@ -85,31 +89,26 @@ final class Panels {
     }
 
     /**
-     * Floats from F16 values in the high 16 bits of each int lane (low bits ignored): exact for normal, subnormal
-     * and zero halves, wrong for Inf and NaN (which {@link #pack} keeps out of the panels).
+     * {@code dst[i] = } the i-th F16 value at byte {@code at}, i &lt; n: a panel's scales as floats, exactly
+     * (a plain loop that C2 vectorises into {@code vcvtph2ps}).
      */
-    static FloatVector halfHigh(IntVector h) {
-        FloatVector mag = h.and(0x7fff0000).lanewise(VectorOperators.LSHR, 3).reinterpretAsFloats().mul(0x1p112f);
-        return mag.reinterpretAsInts().or(h.and(0x80000000)).reinterpretAsFloats();
+    static void scales(MemorySegment w, long at, int n, float[] dst) {
+        for (int i = 0; i < n; i++) dst[i] = Float.float16ToFloat(w.get(JS, at + 2L * i));
     }
 
     /**
      * Repacks the contiguous Q4_0 / Q8_0 matrix {@code w} [N, K] into panels (threads over panels); the result is a
-     * tensor of the same dtype and shape over a {@link PackedWeight}, or null when a block scale is Inf or NaN.
+     * tensor of the same dtype and shape over a {@link PackedWeight}.
      */
     static Tensor pack(Tensor w, Parallel par, Backend owner) {
         DType t = w.dtype();
         if (w.dim(0) > Integer.MAX_VALUE || w.dim(1) > Integer.MAX_VALUE) throw new IllegalArgumentException("[matmul] weight too large to pack: " + w);
         int n = (int) w.dim(0), k = (int) w.dim(1), p = rows(t);
-        MemorySegment src = w.segment();
-        long srcBase = w.byteOffset(), rowBytes = t.byteSize(k);
-        for (long b = 0, blocks = (long) n * (k / 32); b < blocks; b++) {
-            if ((src.get(JS, srcBase + b * t.blockBytes()) & 0x7c00) == 0x7c00) return null;
-        }
         int panels = (n + p - 1) / p;
         long bytes = Math.multiplyExact((long) panels, panelBytes(t, k));
         PackedWeight pw = new PackedWeight(bytes, owner, t.name(), Vec.BITS, p, n, k);
-        MemorySegment dst = pw.bytes();
+        MemorySegment src = w.segment(), dst = pw.bytes();
+        long srcBase = w.byteOffset(), rowBytes = t.byteSize(k);
         Parallel.Body body = (worker, from, to) -> {
             for (int pi = from; pi < to; pi++) {
                 if (t == DType.Q4_0) packQ4(src, srcBase, rowBytes, n, k, pi, dst);
@@ -123,19 +122,17 @@ final class Panels {
 
     private static void packQ4(MemorySegment src, long srcBase, long rowBytes, int n, int k, int pi, MemorySegment dst) {
         int blocks = k / 32;
-        long panel = pi * panelBytes(DType.Q4_0, k);
+        long panel = pi * panelBytes(DType.Q4_0, k), values = panel + valuesAt(DType.Q4_0, k);
+        byte[] slice = new byte[32 * SL];
         for (int b = 0; b < blocks; b++) {
-            long o = panel + (long) b * Q4_BLOCK, nib = o + 2L * Q4_ROWS;
+            java.util.Arrays.fill(slice, (byte) 0);
             for (int r = 0; r < Q4_ROWS; r++) {
-                int row = pi * Q4_ROWS + r, group = r / SL, i = lane(r % SL);
+                int row = pi * Q4_ROWS + r, shift = 4 * (r / SL), i = lane(r % SL);
                 long qs = srcBase + row * rowBytes + b * 18L;
-                dst.set(JS, o + 2L * (group * SL + i), row < n ? src.get(JS, qs) : 0);
-                for (int kk = 0; kk < 32; kk++) {
-                    int q = row < n ? nibble(src, qs + 2, kk) : 8;
-                    long at = nib + (long) kk * SL + i;
-                    dst.set(JB, at, (byte) (group == 0 ? (dst.get(JB, at) & 0xf0) | q : (dst.get(JB, at) & 0x0f) | q << 4));
-                }
+                dst.set(JS, panel + 2L * (b * Q4_ROWS + r), row < n ? src.get(JS, qs) : 0);
+                for (int kk = 0; kk < 32; kk++) slice[kk * SL + i] |= (byte) ((row < n ? nibble(src, qs + 2, kk) : 8) << shift);
             }
+            MemorySegment.copy(slice, 0, dst, JB, values + (long) b * Q4_BLOCK, slice.length);
         }
     }
 
@@ -147,17 +144,17 @@ final class Panels {
 
     private static void packQ8(MemorySegment src, long srcBase, long rowBytes, int n, int k, int pi, MemorySegment dst) {
         int blocks = k / 32;
-        long panel = pi * panelBytes(DType.Q8_0, k);
+        long panel = pi * panelBytes(DType.Q8_0, k), values = panel + valuesAt(DType.Q8_0, k);
         for (int b = 0; b < blocks; b++) {
-            long o = panel + (long) b * Q8_BLOCK;
             for (int r = 0; r < Q8_ROWS; r++) {
                 int row = pi * Q8_ROWS + r, i = lane(r);
                 long qs = srcBase + row * rowBytes + b * 34L;
-                dst.set(JS, o + 2L * i, row < n ? src.get(JS, qs) : 0);
+                dst.set(JS, panel + 2L * (b * Q8_ROWS + r), row < n ? src.get(JS, qs) : 0);
+                if (row >= n) continue; // values stay zero
                 for (int t = 0; t < 16; t++) {
-                    long at = o + 2L * Q8_ROWS + (long) t * 2 * Q8_ROWS + 2L * i;
-                    dst.set(JB, at, row < n ? src.get(JB, qs + 2 + 2 * t) : 0);
-                    dst.set(JB, at + 1, row < n ? src.get(JB, qs + 3 + 2 * t) : 0);
+                    long at = values + (long) b * Q8_BLOCK + (long) t * 2 * Q8_ROWS + 2L * i;
+                    dst.set(JB, at, src.get(JB, qs + 2 + 2 * t));
+                    dst.set(JB, at + 1, src.get(JB, qs + 3 + 2 * t));
                 }
             }
         }
@@ -167,14 +164,14 @@ final class Panels {
     static float get(PackedWeight pw, int row, int col) {
         DType t = dtype(pw);
         MemorySegment w = pw.bytes();
-        int p = pw.panelRows(), r = row % p, b = col / 32, kk = col % 32, group = r / SL, i = lane(r % SL);
-        long o = (row / p) * panelBytes(t, pw.cols()) + (long) b * blockBytes(t);
-        float d = Float.float16ToFloat(w.get(JS, o + 2L * (group * SL + i)));
+        int k = pw.cols(), p = pw.panelRows(), r = row % p, b = col / 32, kk = col % 32, i = lane(r % SL);
+        long panel = (row / p) * panelBytes(t, k), block = panel + valuesAt(t, k) + (long) b * blockBytes(t);
+        float d = Float.float16ToFloat(w.get(JS, panel + 2L * (b * p + r)));
         if (t == DType.Q4_0) {
-            int byteValue = w.get(JB, o + 2L * p + (long) kk * SL + i) & 0xff;
-            int q = group == 0 ? byteValue & 15 : byteValue >>> 4;
+            int byteValue = w.get(JB, block + (long) kk * SL + i) & 0xff;
+            int q = r < SL ? byteValue & 15 : byteValue >>> 4;
             return d * (q - 8);
         }
-        return d * w.get(JB, o + 2L * p + (long) (kk / 2) * 2 * p + 2L * i + (kk & 1));
+        return d * w.get(JB, block + (long) (kk / 2) * 2 * p + 2L * i + (kk & 1));
     }
 }

@@ -52,8 +52,7 @@ public final class VectorKernels implements Kernels {
     @Override
     public Tensor prepareWeight(Tensor w, Backend owner) {
         boolean packs = Panels.packs(w.dtype()) && w.rank() == 2 && w.isHost() && w.isContiguous() && w.numel() > 0;
-        Tensor packed = packs ? Panels.pack(w, par, owner) : null;
-        return packed != null ? packed : w;
+        return packs ? Panels.pack(w, par, owner) : w;
     }
 
     @Override
