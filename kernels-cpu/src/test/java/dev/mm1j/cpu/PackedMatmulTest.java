@@ -67,9 +67,12 @@ class PackedMatmulTest {
                         backend(bits, true).matmul(b, x, exact);
                         String what = bits + "-bit " + dt + " M=" + m + " N=" + n + " K=" + k;
                         // GEMV rows quantize the activations as the row-major kernels do (so the results agree up to
-                        // float rounding); the GEMM (M > 8) and the exact path decode to F32 like the reference
-                        assertNmse(what + " vs the row-major kernels", a, rows, m <= 8 ? 1e-12 : ErrorBudget.Q8_ACTIVATION_NMSE);
-                        if (k > 32 || m > 8) assertNmse(what, a, expected, m <= 8 ? ErrorBudget.Q8_ACTIVATION_NMSE : ErrorBudget.F32_NMSE);
+                        // float rounding); the GEMM (M > 8) and the exact path decode to F32 like the reference. The
+                        // activation rounding's budget is an average: it is checked where there are 16 outputs or more
+                        // of more than one block (a single short dot product may cancel down to its rounding error)
+                        assertNmse(what + " vs the row-major kernels", a, rows, m <= 8 ? ErrorBudget.F32_NMSE : ErrorBudget.Q8_ACTIVATION_NMSE);
+                        if (m > 8) assertNmse(what, a, expected, ErrorBudget.F32_NMSE);
+                        else if (k > 32 && m * n >= 16) assertNmse(what, a, expected, ErrorBudget.Q8_ACTIVATION_NMSE);
                         assertNmse(what + " exact", b, expected, ErrorBudget.F32_NMSE);
                     }
                 }
