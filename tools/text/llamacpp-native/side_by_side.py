@@ -117,6 +117,7 @@ def main():
     ap.add_argument("--types", default=",".join(TYPES))
     ap.add_argument("--skip", default="", help="comma-separated: basic,batched,depth,llama3java")
     ap.add_argument("--out", default=f"/tmp/side-by-side-{time.strftime('%Y%m%d-%H%M')}")
+    ap.add_argument("--wait", type=int, default=900, help="seconds to wait for idle CPUs before each round (0: do not wait)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     log = os.path.join(a.out, "raw.log")
@@ -128,7 +129,7 @@ def main():
             results.setdefault((engine, t, k), []).append(v)
 
     for r in range(a.rounds):
-        idle = wait_idle()
+        idle = wait_idle(a.wait) if a.wait > 0 else 0
         print(f"round {r + 1}/{a.rounds} (CPUs {idle:.0f}% idle at start) {time.strftime('%H:%M:%S')}", file=sys.stderr)
         for t in a.types.split(","):
             model = os.path.join(a.models, f"llama-3.2-1b-random-{t}.gguf")
