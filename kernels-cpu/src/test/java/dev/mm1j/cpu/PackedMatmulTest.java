@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mm1j.core.DType;
 import dev.mm1j.core.Tensor;
+import dev.mm1j.core.backend.Backend;
 import dev.mm1j.core.backend.BackendOptions;
 import dev.mm1j.core.backend.Ops;
 import dev.mm1j.core.quant.ErrorBudget;
@@ -23,22 +24,22 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * matmul with Q8_0 / Q4_0 weights repacked into panels by {@link CpuBackend#prepareWeight}: GEMV (quantized and
+ * matmul with Q8_0 / Q4_0 weights repacked into panels by the CPU backend's {@code prepareWeight}: GEMV (quantized and
  * exact activations), batched GEMV and GEMM against the reference on the original weights, at every width, with
  * rows that are not a whole number of panels, odd K block counts and every M route.
  */
 class PackedMatmulTest {
-    private static final Map<String, CpuBackend> BACKENDS = new ConcurrentHashMap<>();
+    private static final Map<String, Backend> BACKENDS = new ConcurrentHashMap<>();
 
-    static CpuBackend backend(int bits, boolean exact) {
+    static Backend backend(int bits, boolean exact) {
         return BACKENDS.computeIfAbsent(bits + "/" + exact,
-            key -> new CpuBackend(new BackendOptions(2, Map.of("vector.bits", Integer.toString(bits), "matmul.exact", Boolean.toString(exact)))));
+            key -> CpuBackend.create(new BackendOptions(2, Map.of("vector.bits", Integer.toString(bits), "matmul.exact", Boolean.toString(exact)))));
     }
 
     /** The row-major kernels (no panels): the same activation quantization, another summation order. */
-    static CpuBackend rowMajor(int bits) {
+    static Backend rowMajor(int bits) {
         return BACKENDS.computeIfAbsent(bits + "/rows",
-            key -> new CpuBackend(new BackendOptions(2, Map.of("vector.bits", Integer.toString(bits), "matmul.panels", "false"))));
+            key -> CpuBackend.create(new BackendOptions(2, Map.of("vector.bits", Integer.toString(bits), "matmul.panels", "false"))));
     }
 
     /**
@@ -117,7 +118,7 @@ class PackedMatmulTest {
     @ParameterizedTest
     @MethodSource("dev.mm1j.cpu.Fixtures#widths")
     void onlyMatmulReadsPackedWeights(int bits) {
-        CpuBackend cpu = backend(bits, false);
+        Backend cpu = backend(bits, false);
         Tensor f = randn(1, 8, 64);
         assertSame(f, cpu.prepareWeight(f));
         Tensor q = as(DType.Q8_0, gaussian(2, 3 * 8 * 64), 3, 8, 64);
@@ -141,7 +142,7 @@ class PackedMatmulTest {
             float wv = want.toFloatArray()[2], gv = got.toFloatArray()[2]; // block 5 is row 2's second block
             assertTrue(!Float.isFinite(wv) && !Float.isFinite(gv), "scale 0x" + Integer.toHexString(special & 0xffff) + ": " + gv + " vs " + wv);
         }
-        try (CpuBackend off = new CpuBackend(new BackendOptions(1, Map.of("matmul.panels", "false")))) {
+        try (Backend off = CpuBackend.create(new BackendOptions(1, Map.of("matmul.panels", "false")))) {
             Tensor w = as(DType.Q4_0, gaussian(2, 40 * 64), 40, 64);
             assertSame(w, off.prepareWeight(w));
         }
