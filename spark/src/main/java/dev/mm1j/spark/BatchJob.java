@@ -1,0 +1,87 @@
+package dev.mm1j.spark;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+
+/**
+ * The job of {@code mm1j batch}: a folder of images ({@code binaryFile} paths, read by the executors) or a
+ * Parquet table, one question for every row or a question column, answered by {@link Mm1Spark#answer} and
+ * written as Parquet or JSON lines. The output is the same on every run: rows are answered greedily, spread
+ * over the partitions by a hash of the image path (or as the Parquet input is split) and sorted by path within
+ * each partition.
+ *
+ * @param images         a folder of images (every file under it, recursively), or null
+ * @param input          a Parquet file or folder, or null
+ * @param imageColumn    the Parquet input's image column (binary or path); null: image, content or path
+ * @param question       the question asked about every image, or null
+ * @param questionColumn the Parquet input's question column, or null
+ * @param out            the output folder
+ * @param format         parquet or jsonl
+ * @param partitions     partitions to spread the rows over (0: about 64 rows each, at least 2 per core)
+ * @param overwrite      replace an existing output folder
+ */
+record BatchJob(String images, String input, String imageColumn, String question, String questionColumn, String out, String format,
+                int partitions, boolean overwrite, Mm1SparkOptions options) {
+
+    /** What the job did. */
+    record Summary(long rows, long errors, double seconds) {}
+
+    static final String QUESTION = "question";
+
+    Summary run(SparkSession spark, BatchProgress progress) {
+        long t0 = System.nanoTime();
+        Dataset<Row> df;
+        String image;
+        if (images != null) {
+            df = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(images).select("path");
+            image = "path";
+        } else {
+            Dataset<Row> table = spark.read().parquet(input);
+            List<String> cols = Arrays.asList(table.columns());
+            image = imageColumn != null ? imageColumn : Stream.of("image", "content", "path").filter(cols::contains).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("mm1j batch: " + input + " has no column image, content or path; name the image column "
+                    + "with --image-column (columns: " + String.join(", ", cols) + ")"));
+            df = table;
+        }
+        String q = questionColumn;
+        if (q == null) {
+            q = Arrays.asList(df.columns()).contains(QUESTION) ? "mm1j_question" : QUESTION;
+            df = df.withColumn(q, lit(question));
+        }
+        long rows = df.count();
+        progress.start(rows);
+        int n = partitions > 0 ? partitions : (int) Math.max(2L * spark.sparkContext().defaultParallelism(), (rows + 63) / 64);
+        if (images != null) df = df.repartition(n, col("path")).sortWithinPartitions("path");
+        else if (df.rdd().getNumPartitions() < n) df = df.repartition(n);
+        Dataset<Row> answered = Mm1Spark.answer(df, image, q, options);
+        boolean bytes = answered.schema().apply(image).dataType().equals(DataTypes.BinaryType);
+        if (bytes) answered = answered.drop(image); // the image bytes are not written back
+        var w = answered.write().mode(overwrite ? SaveMode.Overwrite : SaveMode.ErrorIfExists);
+        switch (format) {
+            case "parquet" -> w.parquet(out);
+            case "jsonl" -> w.option("ignoreNullFields", "false").json(out);
+            default -> throw new IllegalArgumentException("mm1j batch: --format must be parquet or jsonl, got '" + format + "'");
+        }
+        Dataset<Row> written = format.equals("parquet") ? spark.read().parquet(out) : spark.read().json(out);
+        long errors = written.filter(col("error").isNotNull()).count();
+        double s = (System.nanoTime() - t0) / 1e9;
+        progress.finish();
+        return new Summary(rows, errors, s);
+    }
+
+    static final List<String> FORMATS = List.of("parquet", "jsonl");
+
+    String describe() {
+        return String.format(Locale.ROOT, "%s -> %s (%s)", images != null ? images : input, out, format);
+    }
+}
