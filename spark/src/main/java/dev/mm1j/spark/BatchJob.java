@@ -3,18 +3,26 @@ package dev.mm1j.spark;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
- * The job of {@code mm1j batch}: a folder of images ({@code binaryFile} paths, read by the executors) or a
+ * The job of {@code mm1j batch}: a folder of images (paths listed here, files read by the executors) or a
  * Parquet table, one question for every row or a question column, answered by {@link Mm1Spark#answer} and
  * written as Parquet or JSON lines. The output is the same on every run: rows are answered greedily, spread
  * over the partitions by a hash of the image path (or as the Parquet input is split) and sorted by path within
@@ -33,8 +41,11 @@ import org.apache.spark.sql.types.DataTypes;
 record BatchJob(String images, String input, String imageColumn, String question, String questionColumn, String out, String format,
                 int partitions, boolean overwrite, Mm1SparkOptions options) {
 
-    /** What the job did. */
-    record Summary(long rows, long errors, double seconds) {}
+    /**
+     * What the job did: rows, error rows, seconds from the input's listing to the output's last file (Spark's
+     * startup excluded), and seconds of listing and counting the input before.
+     */
+    record Summary(long rows, long errors, double seconds, double listSeconds) {}
 
     static final String QUESTION = "question";
 
@@ -43,7 +54,7 @@ record BatchJob(String images, String input, String imageColumn, String question
         Dataset<Row> df;
         String image;
         if (images != null) {
-            df = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(images).select("path");
+            df = listFiles(spark, images);
             image = "path";
         } else {
             Dataset<Row> table = spark.read().parquet(input);
@@ -59,6 +70,8 @@ record BatchJob(String images, String input, String imageColumn, String question
             df = df.withColumn(q, lit(question));
         }
         long rows = df.count();
+        double listSeconds = (System.nanoTime() - t0) / 1e9;
+        long t1 = System.nanoTime();
         progress.start(rows);
         int n = partitions > 0 ? partitions : (int) Math.max(2L * spark.sparkContext().defaultParallelism(), (rows + 63) / 64);
         if (images != null) df = df.repartition(n, col("path")).sortWithinPartitions("path");
@@ -72,11 +85,32 @@ record BatchJob(String images, String input, String imageColumn, String question
             case "jsonl" -> w.option("ignoreNullFields", "false").json(out);
             default -> throw new IllegalArgumentException("mm1j batch: --format must be parquet or jsonl, got '" + format + "'");
         }
+        double s = (System.nanoTime() - t1) / 1e9;
+        progress.finish();
         Dataset<Row> written = format.equals("parquet") ? spark.read().parquet(out) : spark.read().json(out);
         long errors = written.filter(col("error").isNotNull()).count();
-        double s = (System.nanoTime() - t0) / 1e9;
-        progress.finish();
-        return new Summary(rows, errors, s);
+        return new Summary(rows, errors, s, listSeconds);
+    }
+
+    /**
+     * Every file under {@code dir}, recursively, as a one-column table {@code path} (listed here rather than with
+     * Spark's binaryFile source, which skips empty files: an empty file must become an error row).
+     */
+    static Dataset<Row> listFiles(SparkSession spark, String dir) {
+        List<Row> rows = new ArrayList<>();
+        try {
+            org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(dir);
+            FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
+            while (it.hasNext()) {
+                LocatedFileStatus f = it.next();
+                String name = f.getPath().getName();
+                if (f.isFile() && !name.startsWith(".") && !name.startsWith("_")) rows.add(RowFactory.create(f.getPath().toString()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("mm1j batch: cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        return spark.createDataFrame(rows, new StructType().add("path", DataTypes.StringType, false));
     }
 
     static final List<String> FORMATS = List.of("parquet", "jsonl");

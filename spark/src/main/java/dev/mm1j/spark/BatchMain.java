@@ -86,14 +86,17 @@ public final class BatchMain {
             b.config(kv.substring(0, eq), kv.substring(eq + 1));
         }
         long t0 = System.nanoTime();
-        try (SparkSession spark = b.getOrCreate()) {
-            spark.sparkContext().setLogLevel("WARN");
-            BatchProgress progress = BatchProgress.onTerminal(err);
+        boolean shared = SparkSession.getDefaultSession().isDefined(); // a caller's session (tests) is left running
+        SparkSession spark = null;
+        BatchProgress progress = BatchProgress.onTerminal(err);
+        try {
+            spark = b.getOrCreate();
+            if (!shared) spark.sparkContext().setLogLevel("WARN");
             spark.sparkContext().addSparkListener(progress);
             err.printf(Locale.ROOT, "mm1j batch: %s on %s (Spark %s started in %.1f s)%n", job.describe(), master, spark.version(), (System.nanoTime() - t0) / 1e9);
             BatchJob.Summary s = job.run(spark, progress);
-            out.printf(Locale.ROOT, "mm1j batch: %d rows (%d errors) in %.1f s, %.2f rows/s; wrote %s%n", s.rows(), s.errors(), s.seconds(),
-                s.seconds() > 0 ? s.rows() / s.seconds() : 0, job.out());
+            out.printf(Locale.ROOT, "mm1j batch: %d rows (%d errors) in %.1f s, %.2f rows/s (input listed in %.1f s); wrote %s%n", s.rows(), s.errors(),
+                s.seconds(), s.seconds() > 0 ? s.rows() / s.seconds() : 0, s.listSeconds(), job.out());
             return 0;
         } catch (IllegalArgumentException e) {
             err.println("mm1j batch: " + e.getMessage());
@@ -104,6 +107,11 @@ public final class BatchMain {
             err.println("mm1j batch: the job failed: " + (root.getMessage() != null ? root.getMessage() : root.toString()));
             if (Boolean.getBoolean("mm1j.debug")) e.printStackTrace(err);
             return 1;
+        } finally {
+            if (spark != null) {
+                spark.sparkContext().removeSparkListener(progress);
+                if (!shared) spark.stop();
+            }
         }
     }
 

@@ -39,8 +39,6 @@ public final class SparkSessions {
             }
             b.config("spark.executor.extraClassPath", System.getProperty("java.class.path"))
                 .config("spark.executorEnv.SPARK_SCALA_VERSION", "2.13");
-            String extra = System.getProperty("mm1j.executor.javaOptions");
-            if (extra != null) b.config("spark.executor.extraJavaOptions", extra);
         }
         return b;
     }
