@@ -14,7 +14,8 @@ import java.util.stream.Stream;
 
 /**
  * The `mm1j batch` job through `mm1j serve` instead (JDK only, single-file launch): every image of a folder asked the
- * same question once, greedy, by CLIENTS concurrent clients sharing the list; prints rows/s.
+ * same question once, greedy (the answer's length bounded by the context, as mm1j batch does), by CLIENTS concurrent
+ * clients sharing the list; prints rows/s.
  *
  *   java tools/spark/ServeClients.java --base http://127.0.0.1:8080 --clients 8 --dir IMAGES --question "Describe the image."
  */
@@ -37,11 +38,11 @@ public class ServeClients {
                 for (int i; (i = next.getAndIncrement()) < files.size(); ) {
                     try {
                         String url = "data:image/png;base64," + Base64.getEncoder().encodeToString(Files.readAllBytes(files.get(i)));
-                        String body = "{\"temperature\":0,\"max_tokens\":256,\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\""
+                        String body = "{\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\""
                             + url + "\"}},{\"type\":\"text\",\"text\":\"" + question.replace("\"", "\\\"") + "\"}]}]}";
                         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
                             .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-                        if (r.statusCode() != 200) errors.incrementAndGet();
+                        if (r.statusCode() != 200 && errors.incrementAndGet() == 1) System.err.println("first error: " + r.statusCode() + " " + r.body());
                     } catch (Exception e) {
                         errors.incrementAndGet();
                     }

@@ -5,7 +5,7 @@
 #   3. mm1j batch --master local-cluster[2,1,1024]  (two executor JVMs with 1 core each)
 #   4. the same rows through the adapter and engine without Spark (EngineOnly: the per-row overhead's baseline)
 #   5. the same rows through mm1j serve --parallel 16 with 8 clients (tools/spark/ServeClients.java)
-# Usage: tools/spark/throughput.sh ["QUESTION"]     (default "Describe the image.")
+# Usage: tools/spark/throughput.sh ["QUESTION"]     (default "Describe the image."; STEPS="batch engine serve" picks steps)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
@@ -17,22 +17,27 @@ cp models/mm1-demo/eval/*.png "$tmp/images/"
 n=$(ls "$tmp/images" | wc -l)
 echo "== $n images, question '$q', $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
+steps=${STEPS:-batch engine serve}
 bin/with-jdk25 mvn -B -q -pl spark -am package -DskipTests >/dev/null
-for m in 'local[2]' 'local-cluster[1,2,2048]' 'local-cluster[2,1,1024]'; do
+[[ $steps == *batch* ]] && for m in 'local[2]' 'local-cluster[1,2,2048]' 'local-cluster[2,1,1024]'; do
   echo "== mm1j batch --master $m"
   bin/mm1j batch --images "$tmp/images" --question "$q" --out "$tmp/out-$m" --master "$m" --no-timings --format parquet 2>&1 | grep -v WARN || true
 done
 
 . bin/lib/jdk.sh && mm1j_find_jdk
+if [[ $steps == *engine* ]]; then
 echo "== engine only (no Spark; 2 threads, 16 parallel, 2 feeders)"
 "$JAVA_HOME/bin/java" $(cat spark/target/launcher/jvm.flags) -XX:+UseParallelGC -Xss4m \
   -cp "spark/target/test-classes:spark/target/classes:$(ls model/target/mm1j-model-*.jar | grep -v -e sources -e tests | head -n 1):model/target/lib/*" \
   dev.mm1j.spark.EngineOnly models/mm1-demo "$tmp/images" "$q" 2 16 2
+fi
 
+if [[ $steps == *serve* ]]; then
 echo "== mm1j serve --parallel 16, 8 clients"
-bin/mm1j serve --port 18089 --parallel 16 --queue 64 >"$tmp/serve.log" 2>&1 &
+bin/mm1j serve --model models/mm1-demo --port 18089 --parallel 16 --queue 64 >"$tmp/serve.log" 2>&1 &
 serve=$!
 for _ in $(seq 1 120); do curl -sf http://127.0.0.1:18089/health >/dev/null 2>&1 && break; sleep 1; done
 "$JAVA_HOME/bin/java" tools/spark/ServeClients.java --base http://127.0.0.1:18089 --clients 8 --dir "$tmp/images" --question "$q"
 kill "$serve"; wait "$serve" 2>/dev/null || true; serve=
+fi
 echo "== load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,6 +1,7 @@
 package dev.mm1j.spark;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 
 import java.io.IOException;
@@ -14,6 +15,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -49,12 +51,15 @@ record BatchJob(String images, String input, String imageColumn, String question
 
     static final String QUESTION = "question";
 
-    Summary run(SparkSession spark, BatchProgress progress) {
+    Summary run(SparkSession spark, BatchProgress progress) throws InterruptedException {
         long t0 = System.nanoTime();
         Dataset<Row> df;
         String image;
+        long listed = -1;
         if (images != null) {
-            df = listFiles(spark, images);
+            List<Row> files = listFiles(spark, images);
+            listed = files.size();
+            df = spark.createDataFrame(files, new StructType().add("path", DataTypes.StringType, false));
             image = "path";
         } else {
             Dataset<Row> table = spark.read().parquet(input);
@@ -69,7 +74,7 @@ record BatchJob(String images, String input, String imageColumn, String question
             q = Arrays.asList(df.columns()).contains(QUESTION) ? "mm1j_question" : QUESTION;
             df = df.withColumn(q, lit(question));
         }
-        long rows = df.count();
+        long rows = listed >= 0 ? listed : df.count();
         double listSeconds = (System.nanoTime() - t0) / 1e9;
         long t1 = System.nanoTime();
         progress.start(rows);
@@ -79,6 +84,9 @@ record BatchJob(String images, String input, String imageColumn, String question
         Dataset<Row> answered = Mm1Spark.answer(df, image, q, options);
         boolean bytes = answered.schema().apply(image).dataType().equals(DataTypes.BinaryType);
         if (bytes) answered = answered.drop(image); // the image bytes are not written back
+        // the error rows, counted as the rows are written (from the successful tasks only, so retries do not count twice)
+        Observation observed = new Observation("mm1j-batch");
+        answered = answered.observe(observed, count(col("error")).as("errors"));
         var w = answered.write().mode(overwrite ? SaveMode.Overwrite : SaveMode.ErrorIfExists);
         switch (format) {
             case "parquet" -> w.parquet(out);
@@ -87,16 +95,15 @@ record BatchJob(String images, String input, String imageColumn, String question
         }
         double s = (System.nanoTime() - t1) / 1e9;
         progress.finish();
-        Dataset<Row> written = format.equals("parquet") ? spark.read().parquet(out) : spark.read().json(out);
-        long errors = written.filter(col("error").isNotNull()).count();
-        return new Summary(rows, errors, s, listSeconds);
+        Object errors = observed.getAsJava().get("errors");
+        return new Summary(rows, errors instanceof Long l ? l : -1, s, listSeconds);
     }
 
     /**
-     * Every file under {@code dir}, recursively, as a one-column table {@code path} (listed here rather than with
+     * Every file under {@code dir}, recursively, as rows of one column, {@code path} (listed here rather than with
      * Spark's binaryFile source, which skips empty files: an empty file must become an error row).
      */
-    static Dataset<Row> listFiles(SparkSession spark, String dir) {
+    static List<Row> listFiles(SparkSession spark, String dir) {
         List<Row> rows = new ArrayList<>();
         try {
             org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(dir);
@@ -110,7 +117,7 @@ record BatchJob(String images, String input, String imageColumn, String question
         } catch (IOException e) {
             throw new UncheckedIOException("mm1j batch: cannot list " + dir + ": " + e.getMessage(), e);
         }
-        return spark.createDataFrame(rows, new StructType().add("path", DataTypes.StringType, false));
+        return rows;
     }
 
     static final List<String> FORMATS = List.of("parquet", "jsonl");
