@@ -5,7 +5,9 @@
 #   3. mm1j batch --master local-cluster[2,1,1024]  (two executor JVMs with 1 core each)
 #   4. the same rows through the adapter and engine without Spark (EngineOnly: the per-row overhead's baseline)
 #   5. the same rows through mm1j serve --parallel 16 with 8 clients (tools/spark/ServeClients.java)
-# Usage: tools/spark/throughput.sh ["QUESTION"]     (default "Describe the image."; STEPS="batch engine serve" picks steps)
+# Usage: tools/spark/throughput.sh ["QUESTION"]     (default "Describe the image.")
+#   STEPS="batch engine serve" picks steps, MASTERS="local[2] ..." the batch runs, COPIES=N repeats every image N times
+#   (the per-row cost without the fixed one: rows/s at COPIES=4 against COPIES=1)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
@@ -13,13 +15,14 @@ q=${1:-Describe the image.}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; [ -n "${serve:-}" ] && kill "$serve" 2>/dev/null || true' EXIT
 mkdir "$tmp/images"
-cp models/mm1-demo/eval/*.png "$tmp/images/"
+for c in $(seq 1 "${COPIES:-1}"); do for f in models/mm1-demo/eval/*.png; do cp "$f" "$tmp/images/c$c-$(basename "$f")"; done; done
 n=$(ls "$tmp/images" | wc -l)
 echo "== $n images, question '$q', $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 steps=${STEPS:-batch engine serve}
 bin/with-jdk25 mvn -B -q -pl spark -am package -DskipTests >/dev/null
-[[ $steps == *batch* ]] && for m in 'local[2]' 'local-cluster[1,2,2048]' 'local-cluster[2,1,1024]'; do
+read -ra masters <<< "${MASTERS:-local[2] local-cluster[1,2,2048] local-cluster[2,1,1024]}"
+[[ $steps == *batch* ]] && for m in "${masters[@]}"; do
   echo "== mm1j batch --master $m"
   bin/mm1j batch --images "$tmp/images" --question "$q" --out "$tmp/out-$m" --master "$m" --no-timings --format parquet 2>&1 | grep -v WARN || true
 done

@@ -37,15 +37,16 @@ import org.apache.spark.sql.types.StructType;
  * @param questionColumn the Parquet input's question column, or null
  * @param out            the output folder
  * @param format         parquet or jsonl
- * @param partitions     partitions to spread the rows over (0: about 64 rows each, at least 2 per core)
+ * @param partitions     partitions to spread the rows over (0: about 32 rows each, at least 2 per core; progress
+ *                       moves as partitions finish)
  * @param overwrite      replace an existing output folder
  */
 record BatchJob(String images, String input, String imageColumn, String question, String questionColumn, String out, String format,
                 int partitions, boolean overwrite, Mm1SparkOptions options) {
 
     /**
-     * What the job did: rows, error rows, seconds from the input's listing to the output's last file (Spark's
-     * startup excluded), and seconds of listing and counting the input before.
+     * What the job did: rows, error rows, seconds from the first row's task to the output's last file, and the
+     * seconds before it (listing or counting the input and Spark's first query planning; Spark's startup excluded).
      */
     record Summary(long rows, long errors, double seconds, double listSeconds) {}
 
@@ -78,7 +79,7 @@ record BatchJob(String images, String input, String imageColumn, String question
         double listSeconds = (System.nanoTime() - t0) / 1e9;
         long t1 = System.nanoTime();
         progress.start(rows);
-        int n = partitions > 0 ? partitions : (int) Math.max(2L * spark.sparkContext().defaultParallelism(), (rows + 63) / 64);
+        int n = partitions > 0 ? partitions : (int) Math.max(2L * spark.sparkContext().defaultParallelism(), (rows + 31) / 32);
         if (images != null) df = df.repartition(n, col("path")).sortWithinPartitions("path");
         else if (df.rdd().getNumPartitions() < n) df = df.repartition(n);
         Dataset<Row> answered = Mm1Spark.answer(df, image, q, options);

@@ -40,7 +40,7 @@ public final class BatchMain {
           --parallel N          rows each executor decodes together (default 16)
           --weights T           convert matmul weights on load (q8_0, f16, bf16, q4_0; default as stored)
           --ctx N               KV-cache positions per row (default: the model's, at most 4096)
-          --partitions N        partitions (tasks) to spread the rows over (default: about 64 rows each, >= 2 per core)
+          --partitions N        partitions (tasks) to spread the rows over (default: about 32 rows each, >= 2 per core)
           --no-timings          leave out image_ms and answer_ms (then two runs write byte-identical files)
           --overwrite           replace the output folder if it exists
           --conf KEY=VALUE      a Spark setting (repeatable), e.g. --conf spark.executor.memory=4g
@@ -95,7 +95,7 @@ public final class BatchMain {
             spark.sparkContext().addSparkListener(progress);
             err.printf(Locale.ROOT, "mm1j batch: %s on %s (Spark %s started in %.1f s)%n", job.describe(), master, spark.version(), (System.nanoTime() - t0) / 1e9);
             BatchJob.Summary s = job.run(spark, progress);
-            out.printf(Locale.ROOT, "mm1j batch: %d rows (%d errors) in %.1f s, %.2f rows/s (input listed in %.1f s); wrote %s%n", s.rows(), s.errors(),
+            out.printf(Locale.ROOT, "mm1j batch: %d rows (%d errors) in %.1f s, %.2f rows/s (input and plan %.1f s); wrote %s%n", s.rows(), s.errors(),
                 s.seconds(), s.seconds() > 0 ? s.rows() / s.seconds() : 0, s.listSeconds(), job.out());
             return 0;
         } catch (IllegalArgumentException e) {
