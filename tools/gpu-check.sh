@@ -23,7 +23,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 cd "$root"
 bundle="$root/.gpu"
-modules=(core kernels-cpu kernels-cuda model tests)
+modules=(core kernels-cpu kernels-cuda model app tests)
 console_version=1.14.1 # the JUnit Platform of junit.version 5.14.1 (pom.xml)
 
 die() { echo "gpu-check: $*" >&2; exit 1; }
@@ -94,7 +94,7 @@ do_run() {
 
   { echo "== machine"; nvidia-smi 2>&1 | head -n 15; "$java" -version 2>&1; command -v nvcc && nvcc --version | tail -n 2; } | tee "$out/machine.txt"
   echo "== backends" | tee "$out/backends.txt"
-  "$java" "${flags[@]}" -cp "$cp" dev.mm1j.model.cli.Main backends 2>&1 | tee -a "$out/backends.txt"
+  "$java" "${flags[@]}" -cp "$cp" dev.mm1j.app.cli.Main backends 2>&1 | tee -a "$out/backends.txt"
   if ! grep -q '^cuda .*available$' "$out/backends.txt"; then
     echo "gpu-check: the CUDA backend is unavailable here (reason above); nothing was run on a GPU" >&2
     [ "${MM1J_GPU_CHECK_DRY_RUN:-0}" = 1 ] || exit 2
@@ -121,7 +121,7 @@ do_run() {
     --select-class dev.mm1j.model.vision.VisionGoldenTest --select-class dev.mm1j.model.mm1.Mm1GoldenTest
 
   echo "== bench" | tee "$out/bench.txt"
-  (cd "$root" && "$java" "${flags[@]}" -Dmm1j.home="$root" -cp "$cp" dev.mm1j.model.cli.Main bench vision \
+  (cd "$root" && "$java" "${flags[@]}" -Dmm1j.home="$root" -cp "$cp" dev.mm1j.app.cli.Main bench vision \
     --backend cuda --dtype bf16,f32 --warmup 2 --iters 5) 2>&1 | tee -a "$out/bench.txt"
   [ "${PIPESTATUS[0]}" = 0 ] && echo "gpu-check: bench ran" | tee -a "$out/summary.txt" \
     || { echo "gpu-check: bench FAILED" | tee -a "$out/summary.txt"; status=1; }

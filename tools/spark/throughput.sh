@@ -31,7 +31,7 @@ done
 if [[ $steps == *engine* ]]; then
 echo "== engine only (no Spark; 2 threads, 16 parallel, 2 feeders)"
 "$JAVA_HOME/bin/java" $(cat spark/target/launcher/jvm.flags) -XX:+UseParallelGC -Xss4m \
-  -cp "spark/target/test-classes:spark/target/classes:$(ls model/target/mm1j-model-*.jar | grep -v -e sources -e tests | head -n 1):model/target/lib/*" \
+  -cp "spark/target/test-classes:spark/target/classes:spark/target/lib/*" \
   dev.mm1j.spark.EngineOnly models/mm1-demo "$tmp/images" "$q" 2 16 2
 fi
 

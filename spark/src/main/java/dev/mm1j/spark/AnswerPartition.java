@@ -1,6 +1,5 @@
 package dev.mm1j.spark;
 
-import dev.mm1j.model.server.SparkModelAdapter;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
@@ -30,13 +29,13 @@ final class AnswerPartition implements MapPartitionsFunction<Row, Row> {
 
     @Override
     public Iterator<Row> call(Iterator<Row> input) {
-        SparkModelAdapter model = ExecutorModels.get(options);
+        ModelAdapter model = ExecutorModels.get(options);
         ArrayDeque<Row> rows = new ArrayDeque<>();
-        ArrayDeque<SparkModelAdapter.Pending> pending = new ArrayDeque<>();
+        ArrayDeque<ModelAdapter.Pending> pending = new ArrayDeque<>();
         TaskContext task = TaskContext.get();
         if (task != null) {
             // a killed or failed task: the engine drops its rows at the next step
-            task.addTaskCompletionListener((TaskContext c) -> pending.forEach(SparkModelAdapter.Pending::cancel));
+            task.addTaskCompletionListener((TaskContext c) -> pending.forEach(ModelAdapter.Pending::cancel));
         }
         int window = options.parallel();
         return new Iterator<>() {
@@ -50,7 +49,7 @@ final class AnswerPartition implements MapPartitionsFunction<Row, Row> {
             public Row next() {
                 if (!hasNext()) throw new NoSuchElementException();
                 Row in = rows.poll();
-                SparkModelAdapter.Outcome o;
+                ModelAdapter.Outcome o;
                 try {
                     o = pending.peek().await();
                 } catch (InterruptedException e) {
@@ -74,7 +73,7 @@ final class AnswerPartition implements MapPartitionsFunction<Row, Row> {
     }
 
     /** The input row's values followed by the answer columns ({@link Mm1Spark#ANSWER_FIELDS}). */
-    static Row output(Row in, SparkModelAdapter.Outcome o, boolean timings) {
+    static Row output(Row in, ModelAdapter.Outcome o, boolean timings) {
         int n = in.length();
         Object[] v = new Object[n + (timings ? 5 : 3)];
         for (int i = 0; i < n; i++) v[i] = in.get(i);

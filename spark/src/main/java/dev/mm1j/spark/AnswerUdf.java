@@ -1,6 +1,5 @@
 package dev.mm1j.spark;
 
-import dev.mm1j.model.server.SparkModelAdapter;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.api.java.UDF2;
@@ -22,7 +21,7 @@ final class AnswerUdf implements UDF2<Object, String, Row> {
 
     @Override
     public Row call(Object image, String question) throws Exception {
-        SparkModelAdapter.Outcome o = RowAnswers.submit(ExecutorModels.get(options), image, question).await();
+        ModelAdapter.Outcome o = RowAnswers.submit(ExecutorModels.get(options), image, question).await();
         Object tokens = o.error() == null ? o.tokens() : null;
         return options.timings()
             ? RowFactory.create(o.answer(), tokens, o.error(), o.imageNanos() / 1e6, o.answerNanos() / 1e6)

@@ -1,7 +1,6 @@
 package dev.mm1j.spark;
 
 import dev.mm1j.core.Mm1jException;
-import dev.mm1j.model.server.SparkModelAdapter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -20,26 +19,26 @@ import org.slf4j.LoggerFactory;
  */
 final class ExecutorModels {
     private static final Logger LOG = LoggerFactory.getLogger(ExecutorModels.class);
-    private static final Map<String, SparkModelAdapter> OPEN = new ConcurrentHashMap<>();
+    private static final Map<String, ModelAdapter> OPEN = new ConcurrentHashMap<>();
     private static volatile boolean hook;
 
     private ExecutorModels() {}
 
-    static SparkModelAdapter get(Mm1SparkOptions o) {
-        SparkModelAdapter m = OPEN.get(o.modelKey());
+    static ModelAdapter get(Mm1SparkOptions o) {
+        ModelAdapter m = OPEN.get(o.modelKey());
         if (m != null) return m;
         synchronized (ExecutorModels.class) {
             return OPEN.computeIfAbsent(o.modelKey(), k -> open(o));
         }
     }
 
-    private static SparkModelAdapter open(Mm1SparkOptions o) {
+    private static ModelAdapter open(Mm1SparkOptions o) {
         long t0 = System.nanoTime();
         Path folder = ModelLocation.resolve(o.model());
         int threads = o.threads() > 0 ? o.threads() : ExecutorCores.get();
         String executor = SparkEnv.get() != null ? SparkEnv.get().executorId() : "?";
         try {
-            SparkModelAdapter m = SparkModelAdapter.open(folder, o.backend(), threads, o.weights(), o.context(), o.parallel(), o.maxTokens(),
+            ModelAdapter m = ModelAdapter.open(folder, o.backend(), threads, o.weights(), o.context(), o.parallel(), o.maxTokens(),
                 o.maxImagePixels(), o.rowTimeout(), line -> LOG.info("mm1j: {}", line));
             LOG.info(String.format(Locale.ROOT, "mm1j: executor %s (pid %d) opened model %s in %.0f ms with %d threads: %s (once for this executor JVM)",
                 executor, ProcessHandle.current().pid(), folder, (System.nanoTime() - t0) / 1e6, threads, m.describe()));
@@ -57,7 +56,7 @@ final class ExecutorModels {
 
     /** Closes every model of this JVM (the shutdown hook; tests that stop local Spark between runs). */
     static synchronized void closeAll() {
-        for (SparkModelAdapter m : OPEN.values()) {
+        for (ModelAdapter m : OPEN.values()) {
             try {
                 m.close();
             } catch (RuntimeException e) {

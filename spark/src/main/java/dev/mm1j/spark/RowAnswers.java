@@ -1,6 +1,5 @@
 package dev.mm1j.spark;
 
-import dev.mm1j.model.server.SparkModelAdapter;
 import java.io.IOException;
 
 /**
@@ -14,7 +13,7 @@ final class RowAnswers {
     /** The largest image file read from a path (an image's pixels are capped separately by the decoder). */
     static final long MAX_FILE_BYTES = 256L << 20;
 
-    static SparkModelAdapter.Pending submit(SparkModelAdapter model, Object image, String question) {
+    static ModelAdapter.Pending submit(ModelAdapter model, Object image, String question) {
         byte[] bytes;
         String name;
         switch (image) {

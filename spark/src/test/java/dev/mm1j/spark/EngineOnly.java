@@ -1,6 +1,5 @@
 package dev.mm1j.spark;
 
-import dev.mm1j.model.server.SparkModelAdapter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,14 +28,14 @@ public final class EngineOnly {
             files = s.filter(Files::isRegularFile).sorted().toList();
         }
         long t0 = System.nanoTime();
-        try (SparkModelAdapter m = SparkModelAdapter.open(model, null, threads, null, 0, parallel, 256, 4096L * 4096, Duration.ofMinutes(30), l -> {})) {
+        try (ModelAdapter m = ModelAdapter.open(model, null, threads, null, 0, parallel, 256, 4096L * 4096, Duration.ofMinutes(30), l -> {})) {
             double open = (System.nanoTime() - t0) / 1e9;
             long t1 = System.nanoTime();
             AtomicInteger next = new AtomicInteger(), errors = new AtomicInteger();
             Thread[] ts = new Thread[feeders];
             for (int f = 0; f < feeders; f++) {
                 ts[f] = Thread.ofPlatform().start(() -> {
-                    ArrayDeque<SparkModelAdapter.Pending> window = new ArrayDeque<>();
+                    ArrayDeque<ModelAdapter.Pending> window = new ArrayDeque<>();
                     try {
                         for (int i; (i = next.getAndIncrement()) < files.size(); ) {
                             window.add(m.submit(Files.readAllBytes(files.get(i)), files.get(i).toString(), question));

@@ -26,12 +26,71 @@ public final class Ops {
         this(backend, null);
     }
 
+    /**
+     * Ops on {@code backend} with the scalar reference backend as the host fallback for the ops it lacks (the
+     * reference itself needs none). This is how a model gets its {@code Ops}: the fallback is decided here, once.
+     */
+    public static Ops withHostFallback(Backend backend) {
+        return new Ops(backend, backend instanceof dev.mm1j.core.backend.reference.ReferenceBackend ? null : new dev.mm1j.core.backend.reference.ReferenceBackend());
+    }
+
+    /** The backend behind these ops: for its name, description and settings (model code computes through {@code Ops}). */
     public Backend backend() {
         return backend;
     }
 
+    /**
+     * Whether the backend runs {@code op} on {@code dtype} with a kernel of its own: supported, and not the scalar
+     * reference (which defines the ops rather than running them fast). For choices such as a 16-bit KV cache.
+     */
+    public boolean runsFast(Op op, DType dtype) {
+        return backend.supportsOp(op, dtype) && !(backend instanceof dev.mm1j.core.backend.reference.ReferenceBackend);
+    }
+
+    // ------------------------------------------------------------------ memory
+
     public Tensor allocate(DType dtype, long... shape) {
         return backend.allocate(dtype, shape);
+    }
+
+    /** {@code host} (contiguous, host memory) in the backend's memory: itself on host backends, else a copy. */
+    public Tensor upload(Tensor host) {
+        if (!host.isHost() || !host.isContiguous()) throw new ShapeException("[upload] " + host + ": expected a contiguous host tensor");
+        return backend.upload(host);
+    }
+
+    /** Copies host bytes into the contiguous tensor {@code dst} ({@code dst.byteSize()} of them). */
+    public void copyIn(Tensor dst, java.lang.foreign.MemorySegment src) {
+        if (!dst.isContiguous() || src.byteSize() < dst.byteSize()) {
+            throw new ShapeException("[copy_in] " + dst + " from " + src.byteSize() + " bytes: expected a contiguous tensor and at least " + dst.byteSize() + " bytes");
+        }
+        backend.copyIn(dst, src);
+    }
+
+    /** Copies the contiguous tensor {@code src} into host memory ({@code src.byteSize()} bytes). */
+    public void copyOut(Tensor src, java.lang.foreign.MemorySegment dst) {
+        if (!src.isContiguous() || dst.byteSize() < src.byteSize()) {
+            throw new ShapeException("[copy_out] " + src + " into " + dst.byteSize() + " bytes: expected a contiguous tensor and room for " + src.byteSize() + " bytes");
+        }
+        backend.copyOut(src, dst);
+    }
+
+    /** A host F32 copy of {@code t} (any backend, any computable dtype, any layout). */
+    public Tensor toHostF32(Tensor t) {
+        Tensor f32 = t;
+        if (t.dtype() != DType.F32 || !t.isContiguous()) {
+            f32 = allocate(DType.F32, t.shape());
+            copy(f32, t);
+        }
+        Tensor host = Tensor.allocateHost(DType.F32, t.shape());
+        copyOut(f32, host.data());
+        if (f32 != t) f32.close();
+        return host;
+    }
+
+    /** Waits until every op issued so far has finished. */
+    public void synchronize() {
+        backend.synchronize();
     }
 
     // ------------------------------------------------------------------ dispatch

@@ -27,6 +27,11 @@ public final class Convert {
         void row(long row, float[] out);
     }
 
+    /** {@code t} itself when it is contiguous F32, else a new contiguous F32 copy (host tensors). */
+    public static Tensor asF32(Tensor t) {
+        return t.dtype() == DType.F32 && t.isContiguous() ? t : to(t, DType.F32);
+    }
+
     /** {@code src} (any host dtype, any strides) converted to a new contiguous tensor of {@code target}. */
     public static Tensor to(Tensor src, DType target) {
         if (!src.isHost()) throw new ShapeException("[convert] " + src + " is not in host memory");

@@ -3,6 +3,7 @@ package dev.mm1j.core.weights;
 import dev.mm1j.core.DType;
 import dev.mm1j.core.ShapeException;
 import dev.mm1j.core.Tensor;
+import dev.mm1j.core.backend.Ops;
 import dev.mm1j.core.format.ModelFormatException;
 import dev.mm1j.core.format.Progress;
 import dev.mm1j.core.quant.Convert;
@@ -33,7 +34,9 @@ import java.util.function.Consumer;
  *       usually a memory-mapped view).</li>
  * </ul>
  *
- * <p>All prefixed views share one record of used names, one cache, and one matrix dtype. Thread-safe.
+ * <p>All prefixed views share one record of used names, one cache, and one matrix dtype. A view made with
+ * {@link #on(Ops)} places what those three hand out in the backend's memory (model blocks load through such a
+ * view); {@link #get} always gives the host tensor as read. Thread-safe.
  */
 public final class Weights implements AutoCloseable {
     /** State shared by every prefixed view. */
@@ -60,6 +63,7 @@ public final class Weights implements AutoCloseable {
 
     private final Shared shared;
     private final String prefix;
+    private final Ops ops; // where matrix/f32/embedding place what they hand out; null: host memory, as read
 
     /** Tensors as stored (no quantize-on-load). */
     public Weights(WeightSource source) {
@@ -76,11 +80,21 @@ public final class Weights implements AutoCloseable {
         }
         this.shared = new Shared(source, matrixDtype);
         this.prefix = "";
+        this.ops = null;
     }
 
-    private Weights(Shared shared, String prefix) {
+    private Weights(Shared shared, String prefix, Ops ops) {
         this.shared = shared;
         this.prefix = prefix;
+        this.ops = ops;
+    }
+
+    /**
+     * A view whose {@link #matrix}, {@link #f32} and {@link #embedding} hand out tensors in {@code ops}' memory
+     * (the same tensors on a host backend, uploaded copies on a device). How model blocks load their parameters.
+     */
+    public Weights on(Ops ops) {
+        return new Weights(shared, prefix, ops);
     }
 
     /**
@@ -117,7 +131,7 @@ public final class Weights implements AutoCloseable {
 
     /** A view whose names are {@code prefix + "." + name}. */
     public Weights prefix(String p) {
-        return new Weights(shared, prefix.isEmpty() ? p : prefix + "." + p);
+        return new Weights(shared, prefix.isEmpty() ? p : prefix + "." + p, ops);
     }
 
     public Weights prefix(int i) {
@@ -174,18 +188,22 @@ public final class Weights implements AutoCloseable {
             target = null;
         }
         if (target == null) target = usable(t) ? t.dtype() : DType.F32;
-        return convert(fullName(name), t, target);
+        return place(convert(fullName(name), t, target));
     }
 
     /** A gather table (e.g. token embeddings) of exactly {@code shape}: as stored when the engine computes on it, else F32. */
     public Tensor embedding(String name, long... shape) {
         Tensor t = get(name, shape);
-        return convert(fullName(name), t, usable(t) ? t.dtype() : DType.F32);
+        return place(convert(fullName(name), t, usable(t) ? t.dtype() : DType.F32));
     }
 
     /** The tensor as contiguous F32 (norm weights, biases): a view when stored so, else converted once and cached. */
     public Tensor f32(String name, long... shape) {
-        return convert(fullName(name), get(name, shape), DType.F32);
+        return place(convert(fullName(name), get(name, shape), DType.F32));
+    }
+
+    private Tensor place(Tensor host) {
+        return ops == null ? host : ops.upload(host);
     }
 
     /** Like {@link #f32} but null when the tensor is absent. */

@@ -1,5 +1,6 @@
 package dev.mm1j.core.format;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -8,7 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mm1j.core.DType;
 import dev.mm1j.core.Tensor;
+import dev.mm1j.core.format.gguf.GgufFile;
+import dev.mm1j.core.format.gguf.GgufWeights;
+import dev.mm1j.core.format.safetensors.SafetensorsFile;
 import dev.mm1j.core.format.safetensors.SafetensorsWriter;
+import dev.mm1j.core.quant.Convert;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +32,8 @@ class CheckpointTest {
             assertEquals(dir.resolve("tokenizer.json"), c.tokenizerJson());
             assertNull(c.tokenizerConfig());
             assertNull(c.vocabulary());
-            assertEquals(4, c.weights().tensor("model.norm.weight").numel());
+            assertEquals(4, c.source().tensor("model.norm.weight").numel());
+            assertEquals(4, c.weights().f32("model.norm.weight", 4).numel());
         }
         Files.delete(dir.resolve("config.json"));
         assertTrue(assertThrows(ModelFormatException.class, () -> Checkpoint.open(dir, null)).getMessage().contains("no config.json"));
@@ -40,8 +46,39 @@ class CheckpointTest {
             assertEquals("qwen2", c.config().getString("model_type"));
             assertEquals(64, c.config().getInt("hidden_size"));
             assertNotNull(c.vocabulary());
-            assertEquals(DType.F32, c.weights().tensor("model.layers.0.self_attn.q_proj.bias").dtype());
+            assertEquals(DType.F32, c.source().tensor("model.layers.0.self_attn.q_proj.bias").dtype());
             assertEquals("tiny_qwen2.gguf: vocab_size: expected a string, got 40", assertThrows(ModelFormatException.class, () -> c.config().getString("vocab_size")).getMessage());
         }
+    }
+
+    /**
+     * --weights reaches the GGUF reader: a K-quant tensor loaded with --weights f32 is ggml's dequantization bit for
+     * bit (the expected values come from tools/formats/make_gguf_fixtures.py's numpy port of ggml), and with a
+     * quantized or 16-bit --weights it is those exact values converted once (never through Q8_0 first).
+     */
+    @Test
+    void kQuantsConvertOnceToTheWeightsDtype() throws IOException {
+        Path file = Path.of("src/test/resources/formats/gguf/tiny_llama.gguf");
+        int checked = 0;
+        try (SafetensorsFile expected = SafetensorsFile.open(file.resolveSibling("tiny_llama.expected.safetensors"));
+             GgufFile raw = GgufFile.open(file)) {
+            for (DType target : new DType[] {DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0}) {
+                try (Checkpoint c = Checkpoint.open(file, target)) {
+                    GgufWeights g = (GgufWeights) c.source();
+                    for (String name : expected.names()) {
+                        Tensor want = expected.tensor(name);
+                        if (raw.tensorInfo(g.ggufName(name)).type().dtype() != null || want.rank() != 2) continue; // only the K-quant matrices
+                        Tensor got = c.weights().matrix(name, want.shape());
+                        assertEquals(target, got.dtype(), name);
+                        try (Tensor once = Convert.to(want, target)) {
+                            assertArrayEquals(once.toFloatArray(), got.toFloatArray(), name + " as " + target);
+                        }
+                        if (target == DType.F32) assertArrayEquals(want.toFloatArray(), got.toFloatArray(), name + ": ggml's dequantization");
+                        checked++;
+                    }
+                }
+            }
+        }
+        assertTrue(checked >= 5, "the fixture holds K-quant matrices");
     }
 }

@@ -3,38 +3,25 @@ package dev.mm1j.model.mm1;
 import dev.mm1j.core.DType;
 import dev.mm1j.core.Mm1jException;
 import dev.mm1j.core.Tensor;
-import dev.mm1j.core.backend.Backend;
-import dev.mm1j.core.backend.BackendOptions;
-import dev.mm1j.core.backend.Backends;
-import dev.mm1j.core.backend.Op;
-import dev.mm1j.core.backend.Ops;
-import dev.mm1j.core.backend.reference.ReferenceBackend;
 import dev.mm1j.core.format.Progress;
-import dev.mm1j.core.json.Json;
-import dev.mm1j.core.json.JsonObject;
+import dev.mm1j.model.ChatFormat;
+import dev.mm1j.model.ImageEncoder;
+import dev.mm1j.model.ImageSplice;
+import dev.mm1j.model.LoadedModel;
 import dev.mm1j.model.generation.ChatTemplate;
 import dev.mm1j.model.generation.GenerationParams;
 import dev.mm1j.model.generation.GenerationResult;
 import dev.mm1j.model.generation.Generator;
 import dev.mm1j.model.generation.SamplingParams;
-import dev.mm1j.model.generation.TextStream;
 import dev.mm1j.model.text.KvCache;
-import dev.mm1j.model.text.TextCheckpoint;
-import dev.mm1j.model.text.TextConfig;
-import dev.mm1j.model.text.TextModel;
-import dev.mm1j.model.tokenizer.StreamingDecoder;
 import dev.mm1j.model.tokenizer.Tokenizer;
 import dev.mm1j.model.vision.ImageDecoder;
-import dev.mm1j.model.vision.ImagePreprocessor;
-import dev.mm1j.model.vision.RgbImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -62,102 +49,43 @@ import java.util.function.Consumer;
  * while a generation is in progress, and the instance is unusable afterwards.
  */
 public final class Mm1 implements AutoCloseable {
-    /** The default model folder, relative to the install ({@code -Dmm1j.home}, set by bin/mm1j) or the working folder. */
-    public static final String DEFAULT_MODEL = "models/mm1-demo";
-    /** Encoder images per batch while encoding (progress is reported between batches). */
+    /** The default model folder (see {@link LoadedModel#DEFAULT_MODEL}). */
+    public static final String DEFAULT_MODEL = LoadedModel.DEFAULT_MODEL;
+    /** Input images per encoder batch (progress is reported between batches). */
     static final int ENCODE_CHUNK = 8;
 
-    private final Path path;
-    private final Backend backend;
-    private final Mm1Model mm1;              // null for a text-only checkpoint
-    private final TextCheckpoint textCheckpoint; // text-only checkpoints
-    private final TextModel text;
-    private final Tokenizer tokenizer;
-    private final ChatTemplate template;
-    private final String defaultSystem;
+    private final LoadedModel model;
+    private final ChatFormat chat;
     private final ImageDecoder decoder;
-    private final ImagePreprocessor preprocessor; // null for text-only
     private final KvCache cache;
     private final Generator generator;
-    private final int[] stopTokens;
     private boolean closed;
 
-    private Mm1(Path path, Backend backend, Mm1Model mm1, TextCheckpoint textCheckpoint, TextModel text, Tokenizer tokenizer,
-                ChatTemplate template, String defaultSystem, Mm1Options o) {
-        this.path = path;
-        this.backend = backend;
-        this.mm1 = mm1;
-        this.textCheckpoint = textCheckpoint;
-        this.text = text;
-        this.tokenizer = tokenizer;
-        this.template = template;
-        this.defaultSystem = defaultSystem;
+    private Mm1(LoadedModel model, Mm1Options o) throws IOException {
+        this.model = model;
+        this.chat = model.chat();
         this.decoder = new ImageDecoder(o.maxImagePixels());
-        this.preprocessor = mm1 == null ? null : new ImagePreprocessor(mm1.config().vision(), decoder);
-        TextConfig c = text.config();
-        int ctx = o.contextLength() > 0 ? o.contextLength() : Math.min(c.maxPositionEmbeddings(), 4096);
-        this.cache = text.newCache(ctx, o.kvCache() != null ? o.kvCache() : autoKv(backend, c, ctx));
-        this.generator = new Generator(text);
-        Set<Integer> stops = new LinkedHashSet<>();
-        for (int e : c.eosTokenIds()) stops.add(e);
-        if (tokenizer.eosId() >= 0) stops.add(tokenizer.eosId());
-        for (String s : template.endOfTurnTokens()) if (tokenizer.tokenId(s) >= 0) stops.add(tokenizer.tokenId(s));
-        this.stopTokens = stops.stream().mapToInt(Integer::intValue).toArray();
+        this.cache = model.newCache(model.context());
+        this.generator = new Generator(model.text());
     }
 
     /**
-     * Loads a checkpoint: an MM1 folder (config.json with model_type mm1, safetensors, tokenizer.json), or a text-only
-     * Llama-family folder or GGUF file (with a tokenizer.json beside it). Errors name the missing or malformed file.
+     * Loads a checkpoint of any family the engine reads ({@link LoadedModel#open}): an MM1 folder, a text-only
+     * Llama-family folder or GGUF file. Errors name the missing or malformed file.
      */
     public static Mm1 load(Path path, Mm1Options o) throws IOException {
-        if (!Files.exists(path)) throw new Mm1jException("no model at " + path + " (expected a checkpoint folder or a .gguf file)");
-        Path folder = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
-        Path tokFile = folder.resolve("tokenizer.json");
-        if (!Files.isRegularFile(tokFile)) throw new Mm1jException("no tokenizer.json in " + folder + ": the model needs one to read prompts");
-        Tokenizer tok = Tokenizer.load(tokFile);
-        Backend backend = Backends.create(o.backend(), BackendOptions.threads(o.threads()));
-        Ops ops = new Ops(backend, backend instanceof ReferenceBackend ? null : new ReferenceBackend());
-        Consumer<String> log = o.log() != null ? o.log() : line -> {};
-        Mm1Model mm1 = null;
-        TextCheckpoint tc = null;
-        TextModel tm = null;
+        LoadedModel m = LoadedModel.open(path, o);
         try {
-            String jinja;
-            String modelType;
-            if (isMm1(path)) {
-                mm1 = Mm1Model.open(path, o.weights(), ops, log);
-                tm = mm1.text();
-                jinja = readChatTemplate(folder);
-                modelType = "mm1";
-            } else {
-                tc = TextCheckpoint.open(path, o.weights());
-                tm = tc.load(ops, log);
-                jinja = tc.chatTemplate();
-                modelType = tc.config().modelType();
-            }
-            ChatTemplate t = o.template() != null ? ChatTemplate.byName(o.template()) : ChatTemplate.detect(jinja, modelType, tm.config().vocabSize());
-            return new Mm1(path, backend, mm1, tc, tm, tok, t, ChatTemplate.defaultSystemPrompt(jinja), o);
-        } catch (RuntimeException | Error | IOException e) {
-            if (mm1 != null) mm1.close();
-            if (tm != null && mm1 == null) tm.close();
-            if (tc != null) tc.close();
-            backend.close();
+            return new Mm1(m, o);
+        } catch (IOException | RuntimeException | Error e) {
+            m.close();
             throw e;
         }
     }
 
-    /**
-     * The default model ({@value #DEFAULT_MODEL}: the demo model shipped with mm1j), found under {@code -Dmm1j.home}
-     * (set by bin/mm1j) or else the working folder; an error says where it was looked for when it is missing.
-     */
+    /** The default model (see {@link LoadedModel#defaultModel()}). */
     public static Path defaultModel() {
-        String home = System.getProperty("mm1j.home");
-        Path p = (home != null ? Path.of(home) : Path.of("")).resolve(DEFAULT_MODEL).toAbsolutePath().normalize();
-        if (!Files.isRegularFile(p.resolve("config.json")) || !Files.isRegularFile(p.resolve("model.safetensors"))) {
-            throw new Mm1jException("the default model is missing: no config.json and model.safetensors in " + p
-                + (home == null ? " (run from the mm1j folder, set -Dmm1j.home, or give --model PATH)" : " (give a model with --model PATH)"));
-        }
-        return p;
+        return LoadedModel.defaultModel();
     }
 
     /**
@@ -217,109 +145,90 @@ public final class Mm1 implements AutoCloseable {
         if (closed) throw new Mm1jException("the model was closed");
         int[] ids = promptIds(prompt);
         int n = prompt.images().size();
-        if (mm1 == null && n > 0) throw new Mm1jException(path.getFileName() + " is a text-only model (" + text.config().modelType() + "): it takes no images");
+        ImageEncoder images = n > 0 ? model.requireImages() : model.images();
         long t0 = System.nanoTime();
-        Mm1Model.Encoded enc = null;
-        Tensor embeds = null;
-        int encoded = 0;
+        List<ImageEncoder.Input> inputs = new ArrayList<>();
+        ImageEncoder.Encoded enc = null;
         try {
             int[] expanded = ids;
-            if (mm1 != null) {
-                int found = mm1.countImages(ids);
-                if (found != n) {
-                    throw new Mm1jException("the prompt has " + found + " <image> token" + (found == 1 ? "" : "s") + " but " + n + " image"
-                        + (n == 1 ? " is" : "s are") + " given: each image needs exactly one");
+            int views = 0;
+            if (images != null) {
+                for (Prompt.Image i : prompt.images()) inputs.add(images.prepare(i.decode(decoder)));
+                int[] rows = new int[n];
+                for (int i = 0; i < n; i++) {
+                    rows[i] = inputs.get(i).rows();
+                    views += (int) inputs.get(i).pixels().dim(0);
                 }
-                if (n > 0) {
-                    try (Tensor pixels = pixels(prompt.images())) {
-                        encoded = (int) pixels.dim(0);
-                        enc = encode(pixels);
-                    }
-                    embeds = Mm1Model.perInput(enc.embeds(), n); // tiles + overview of an input follow each other
-
-                }
-                expanded = mm1.expand(ids, n, n == 0 ? 0 : (int) embeds.dim(1));
+                expanded = ImageSplice.expand(ids, images.imageTokenId(), rows);
+                if (n > 0) enc = encode(images, inputs);
             }
             long t1 = System.nanoTime();
-            StreamingDecoder dec = tokenizer.streamingDecoder(true);
-            TextStream stream = new TextStream() {
-                @Override
-                public String step(int id) {
-                    return dec.step(id);
-                }
-
-                @Override
-                public String flush() {
-                    return dec.flush();
-                }
-            };
-            GenerationParams params = new GenerationParams(maxTokens, sampling, ignoreEos ? new int[0] : stopTokens, stopStrings);
-            Tensor img = embeds;
+            GenerationParams params = new GenerationParams(maxTokens, sampling, ignoreEos ? new int[0] : chat.stopTokens(), stopStrings);
+            Tensor rows = enc == null ? null : enc.rows();
             int[] seq = expanded;
-            Generator.PromptFeeder feeder = mm1 == null
-                ? (c, from, logits) -> text.prefill(c, java.util.Arrays.copyOfRange(seq, from, seq.length), logits)
-                : (c, from, logits) -> mm1.prefill(c, seq, img, from, seq.length, logits);
-            GenerationResult r = generator.generate(cache, expanded, feeder, params, stream, (id, piece) -> {
-                if (onText != null && !piece.isEmpty()) onText.accept(piece);
-            });
-            return new Result(r.text(), r.tokens(), r.reason(), n, encoded, r.promptTokens(), r.reusedTokens(), t1 - t0,
+            GenerationResult r = generator.generate(cache, expanded, (c, from, logits) -> ImageSplice.prefill(model.text(), c, seq, rows, from, seq.length, logits),
+                params, chat.textStream(), (id, piece) -> {
+                    if (onText != null && !piece.isEmpty()) onText.accept(piece);
+                });
+            return new Result(r.text(), r.tokens(), r.reason(), n, views, r.promptTokens(), r.reusedTokens(), t1 - t0,
                 r.prefillNanos(), r.decodeNanos(), r.decodeSteps());
         } finally {
             if (enc != null) enc.close();
+            inputs.forEach(ImageEncoder.Input::close);
         }
     }
 
     /** The prompt's text in the model's chat format (a raw prompt as given). */
     public String promptText(Prompt prompt) {
-        if (prompt.rawText() != null) return prompt.rawText();
-        String bos = tokenizer.bosId() >= 0 ? tokenizer.token(tokenizer.bosId()) : null;
-        String eos = tokenizer.eosId() >= 0 ? tokenizer.token(tokenizer.eosId()) : null;
-        boolean hasSystem = prompt.messages().getFirst().role().equals("system");
-        return template.render(prompt.messages(), true, bos, eos, hasSystem ? null : defaultSystem);
+        return prompt.rawText() != null ? prompt.rawText() : chat.render(prompt.messages(), true);
     }
 
-    /** The prompt's token ids (one {@code <image>} id per image, before expansion). */
+    /** The prompt's token ids (one image token per image, before expansion). */
     public int[] promptIds(Prompt prompt) {
-        String s = promptText(prompt);
-        // formats render BOS themselves; raw text and the raw format get the tokenizer's specials
-        return tokenizer.encode(s, prompt.rawText() != null || template == ChatTemplate.RAW);
+        // formats render BOS themselves; raw text gets the tokenizer's specials
+        return prompt.rawText() != null ? chat.tokenizer().encode(prompt.rawText(), true) : chat.encode(promptText(prompt));
     }
 
-    /** Decodes and preprocesses images: [N·k, 3, S, S] (k encoder images per input with image_split). */
-    private Tensor pixels(List<Prompt.Image> images) {
-        List<RgbImage> views = new ArrayList<>();
-        for (Prompt.Image i : images) views.addAll(preprocessor.views(i.decode(decoder)));
-        return preprocessor.normalise(views);
-    }
-
-    private Mm1Model.Encoded encode(Tensor pixels) {
-        int n = (int) pixels.dim(0);
-        if (n <= ENCODE_CHUNK) return mm1.encode(pixels);
-        try (Progress p = Progress.items("encoding images", n)) {
-            int[] last = {0};
-            return mm1.encode(pixels, ENCODE_CHUNK, done -> {
-                p.advance(done - last[0]);
-                last[0] = done;
-            });
+    /** Encodes the images, {@value #ENCODE_CHUNK} per batch with a progress line when there are more. */
+    private ImageEncoder.Encoded encode(ImageEncoder images, List<ImageEncoder.Input> inputs) {
+        if (inputs.size() <= ENCODE_CHUNK) return images.encode(inputs);
+        long total = 0;
+        for (ImageEncoder.Input i : inputs) total += i.rows();
+        Tensor rows = model.ops().allocate(DType.F32, total, model.text().config().hiddenSize());
+        try (Progress p = Progress.items("encoding images", inputs.size())) {
+            long at = 0;
+            for (int a = 0; a < inputs.size(); a += ENCODE_CHUNK) {
+                int b = Math.min(inputs.size(), a + ENCODE_CHUNK);
+                try (ImageEncoder.Encoded part = images.encode(inputs.subList(a, b))) {
+                    long r = part.rows().dim(0);
+                    model.ops().copy(rows.slice(0, at, at + r), part.rows());
+                    at += r;
+                }
+                p.advance(b - a);
+            }
+            return new ImageEncoder.Encoded(rows, java.util.Map.of());
+        } catch (RuntimeException | Error e) {
+            rows.close();
+            throw e;
         }
     }
 
-    /** Whether this model takes images (an MM1 checkpoint). */
+    /** Whether this model takes images. */
     public boolean isMultimodal() {
-        return mm1 != null;
+        return model.takesImages();
     }
 
-    /** The assembled model (null for a text-only checkpoint). */
-    public Mm1Model model() {
-        return mm1;
+    /** The loaded model (its decoder, image encoder, tokenizer and chat format). */
+    public LoadedModel model() {
+        return model;
     }
 
     public Tokenizer tokenizer() {
-        return tokenizer;
+        return chat.tokenizer();
     }
 
     public ChatTemplate template() {
-        return template;
+        return chat.template();
     }
 
     /** KV-cache positions: the longest prompt + answer (images count as their expanded positions). */
@@ -327,11 +236,9 @@ public final class Mm1 implements AutoCloseable {
         return cache.capacity();
     }
 
-    /** A one-line description: the architecture, the backend, the weights. */
+    /** A one-line description: the architecture, the backend, the weights, the context and KV cache, the format. */
     public String describe() {
-        String arch = mm1 != null ? mm1.config().describe() : text.describe();
-        return arch + "; backend " + backend.description() + "; " + text.describe().replaceAll(".*weights ", "weights ") + "; context " + cache.capacity()
-            + ", KV cache " + cache.dtype() + "; format " + template.name().toLowerCase(Locale.ROOT);
+        return model.describe() + "; context " + cache.capacity() + ", KV cache " + cache.dtype();
     }
 
     @Override
@@ -340,42 +247,6 @@ public final class Mm1 implements AutoCloseable {
         closed = true;
         generator.close();
         cache.close();
-        if (mm1 != null) {
-            mm1.close();
-        } else {
-            text.close();
-            textCheckpoint.close();
-        }
-        backend.close();
+        model.close();
     }
-
-    static boolean isMm1(Path path) throws IOException {
-        Path cfg = path.resolve("config.json");
-        if (!Files.isDirectory(path) || !Files.isRegularFile(cfg)) return false;
-        return "mm1".equals(JsonObject.of(Json.parse(cfg), "config.json").get("model_type"));
-    }
-
-    /** The chat_template of tokenizer_config.json (a string, or the "default" of a list), or null. */
-    static String readChatTemplate(Path folder) throws IOException {
-        Path f = folder.resolve("tokenizer_config.json");
-        if (!Files.isRegularFile(f)) return null;
-        Object t = JsonObject.of(Json.parse(f), "tokenizer_config.json").get("chat_template");
-        if (t instanceof String s) return s;
-        if (t instanceof List<?> list) {
-            for (Object e : list) if (e instanceof java.util.Map<?, ?> m && "default".equals(m.get("name")) && m.get("template") instanceof String s) return s;
-        }
-        return null;
-    }
-
-    /**
-     * The KV-cache dtype when none is asked for: F32 while that cache takes at most {@value #SMALL_CACHE_BYTES} bytes
-     * (exact, and small models answer as in PyTorch), else F16 where the backend itself runs attention and set_rows
-     * on it (not the reference), else F32.
-     */
-    static DType autoKv(Backend b, TextConfig c, int ctx) {
-        if (KvCache.bytes(c, ctx, DType.F32) <= SMALL_CACHE_BYTES) return DType.F32;
-        return b.supportsOp(Op.ATTENTION, DType.F16) && b.supportsOp(Op.SET_ROWS, DType.F16) && !(b instanceof ReferenceBackend) ? DType.F16 : DType.F32;
-    }
-
-    static final long SMALL_CACHE_BYTES = 256L << 20;
 }

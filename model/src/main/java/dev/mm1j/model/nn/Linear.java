@@ -12,8 +12,8 @@ public record Linear(Tensor weight, Tensor bias, long in, long out) {
 
     /** Loads {@code name.weight} [out, in] and, when {@code withBias}, {@code name.bias} [out]. */
     public static Linear load(Weights w, String name, Ops ops, long out, long in, boolean withBias) {
-        Tensor weight = Params.matrix(w, name + ".weight", ops, out, in);
-        Tensor bias = withBias ? Params.f32(w, name + ".bias", ops, out) : null;
+        Tensor weight = w.on(ops).matrix(name + ".weight", out, in);
+        Tensor bias = withBias ? w.on(ops).f32(name + ".bias", out) : null;
         return new Linear(weight, bias, in, out);
     }
 

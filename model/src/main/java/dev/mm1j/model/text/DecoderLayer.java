@@ -3,7 +3,6 @@ package dev.mm1j.model.text;
 import dev.mm1j.core.Tensor;
 import dev.mm1j.core.backend.Ops;
 import dev.mm1j.core.weights.Weights;
-import dev.mm1j.model.nn.Params;
 
 /** One decoder layer (spec §6 step 2): {@code h = h + Attn(RMSNorm(h))}, {@code h = h + FFN(RMSNorm(h))}. */
 final class DecoderLayer {
@@ -15,9 +14,9 @@ final class DecoderLayer {
 
     DecoderLayer(Weights w, Ops ops, TextConfig c, int i, Tensor invFreq) {
         long d = c.hiddenSize();
-        this.inputNorm = Params.f32(w, "input_layernorm.weight", ops, d);
+        this.inputNorm = w.on(ops).f32("input_layernorm.weight", d);
         this.attention = new Attention(w.prefix("self_attn"), ops, c, i, invFreq);
-        this.postAttnNorm = Params.f32(w, "post_attention_layernorm.weight", ops, d);
+        this.postAttnNorm = w.on(ops).f32("post_attention_layernorm.weight", d);
         this.ffn = c.isMoeLayer(i) ? new Moe(w.prefix("block_sparse_moe"), ops, c) : new Mlp(w.prefix("mlp"), ops, c);
         this.eps = c.rmsNormEps();
     }

@@ -4,7 +4,6 @@ import dev.mm1j.core.Tensor;
 import dev.mm1j.core.backend.Ops;
 import dev.mm1j.core.weights.Weights;
 import dev.mm1j.model.nn.Linear;
-import dev.mm1j.model.nn.Params;
 
 /**
  * The sparse mixture-of-experts FFN (spec §6 step 5, Mixtral's {@code block_sparse_moe}): router logits in
@@ -24,7 +23,7 @@ final class Moe implements FeedForward {
         long d = c.hiddenSize(), f = c.intermediateSize();
         this.experts = c.numLocalExperts();
         this.topK = c.numExpertsPerTok();
-        this.gate = Params.f32(w, "gate.weight", ops, experts, d);
+        this.gate = w.on(ops).f32("gate.weight", experts, d);
         this.w1 = new Linear[experts];
         this.w3 = new Linear[experts];
         this.w2 = new Linear[experts];
@@ -57,7 +56,7 @@ final class Moe implements FeedForward {
         // 1. router logits [n, E] in F32, read back to the host
         Tensor logits = s.router.first(n);
         ops.matmul(logits, xn, gate);
-        ops.backend().copyOut(logits, s.routerHostSeg);
+        ops.copyOut(logits, s.routerHostSeg);
         // 2. route every row: softmax, top k, renormalise; then group the (row, weight) pairs by expert
         MoeRouting r = s.routing;
         r.route(s.routerHost, n, experts, topK);

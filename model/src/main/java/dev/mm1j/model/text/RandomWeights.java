@@ -2,7 +2,7 @@ package dev.mm1j.model.text;
 
 import dev.mm1j.core.DType;
 import dev.mm1j.core.Tensor;
-import dev.mm1j.core.backend.reference.ReferenceBackend;
+import dev.mm1j.core.quant.Convert;
 import dev.mm1j.core.weights.MapWeightSource;
 import java.util.SplittableRandom;
 
@@ -57,14 +57,7 @@ public final class RandomWeights {
         for (int i = 0; i < data.length; i++) data[i] = (float) ((rnd.nextDouble() * 2 - 1) * bound);
         Tensor f32 = Tensor.of(data, rows, cols);
         if (dtype == DType.F32) return f32;
-        Tensor out = Tensor.allocateHost(dtype, rows, cols);
-        if (dtype.isQuantized()) {
-            for (long r = 0; r < rows; r++) {
-                dev.mm1j.core.quant.Quant.encode(dtype, data, (int) (r * cols), (int) cols, out.segment(), dtype.byteSize(r * cols));
-            }
-        } else {
-            new ReferenceBackend().copy(out, f32);
-        }
+        Tensor out = Convert.to(f32, dtype);
         f32.close();
         return out;
     }

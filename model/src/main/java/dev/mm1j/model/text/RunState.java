@@ -119,12 +119,12 @@ final class RunState implements AutoCloseable {
 
     /** Copies {@code n} ints from {@link #intStage} into {@code dst} (the first n rows of an I32 buffer). */
     void uploadInts(Ops ops, Tensor dst) {
-        ops.backend().copyIn(dst, intStageSeg);
+        ops.copyIn(dst, intStageSeg);
     }
 
     /** Copies {@code n} floats from {@link #floatStage} into {@code dst}. */
     void uploadFloats(Ops ops, Tensor dst) {
-        ops.backend().copyIn(dst, floatStageSeg);
+        ops.copyIn(dst, floatStageSeg);
     }
 
     @Override

@@ -5,7 +5,6 @@ import dev.mm1j.core.Mm1jException;
 import dev.mm1j.core.Tensor;
 import dev.mm1j.core.backend.Ops;
 import dev.mm1j.core.weights.Weights;
-import dev.mm1j.model.nn.Params;
 
 /**
  * The decoder of MM1 and of the Llama / Mistral / Qwen2 / Mixtral family (spec §6): token embeddings, the
@@ -39,24 +38,24 @@ public final class TextModel implements AutoCloseable {
         this.ops = ops;
         this.prefillChunk = prefillChunk;
         long v = c.vocabSize(), d = c.hiddenSize();
-        this.embedTokens = Params.embedding(w, "model.embed_tokens.weight", ops, v, d);
+        this.embedTokens = w.on(ops).embedding("model.embed_tokens.weight", v, d);
         float[] inv = Rope.invFreq(c);
-        this.invFreq = ops.backend().upload(Tensor.of(inv, inv.length));
+        this.invFreq = ops.upload(Tensor.of(inv, inv.length));
         this.layers = new DecoderLayer[c.numHiddenLayers()];
         for (int i = 0; i < layers.length; i++) {
             layers[i] = new DecoderLayer(w.prefix("model.layers").prefix(i), ops, c, i, invFreq);
         }
-        this.norm = Params.f32(w, "model.norm.weight", ops, d);
+        this.norm = w.on(ops).f32("model.norm.weight", d);
         if (c.tieWordEmbeddings()) {
             w.getOptional("lm_head.weight", v, d); // a tied copy some exporters write: same values, not used
             // with quantize-on-load the head gets its own quantized copy; the gather table stays as stored
-            this.lmHead = w.matrixDtype() == null ? embedTokens : Params.matrix(w, "model.embed_tokens.weight", ops, v, d);
+            this.lmHead = w.matrixDtype() == null ? embedTokens : w.on(ops).matrix("model.embed_tokens.weight", v, d);
         } else {
             if (!w.has("lm_head.weight")) {
                 throw new Mm1jException("missing tensor '" + w.fullName("lm_head.weight") + "' in " + w.source().describe()
                     + " (config.json has tie_word_embeddings=false)");
             }
-            this.lmHead = Params.matrix(w, "lm_head.weight", ops, v, d);
+            this.lmHead = w.on(ops).matrix("lm_head.weight", v, d);
         }
     }
 
@@ -114,7 +113,7 @@ public final class TextModel implements AutoCloseable {
             throw new Mm1jException("[embed] out=" + out + ": expected F32[" + ids.length + ", " + config.hiddenSize() + "]");
         }
         try (Tensor idt = ops.allocate(DType.I32, ids.length)) {
-            ops.backend().copyIn(idt, java.lang.foreign.MemorySegment.ofArray(ids));
+            ops.copyIn(idt, java.lang.foreign.MemorySegment.ofArray(ids));
             ops.getRows(out, embedTokens, idt);
         }
     }

@@ -6,7 +6,6 @@ import dev.mm1j.core.backend.Ops;
 import dev.mm1j.core.backend.UnaryOp;
 import dev.mm1j.core.weights.Weights;
 import dev.mm1j.model.nn.Linear;
-import dev.mm1j.model.nn.Params;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -45,7 +44,7 @@ public final class CAbstractor implements Connector {
         int wd = vision.hiddenSize(), c = cc.hiddenSize(), big = vision.grid();
         float eps = (float) cc.layerNormEps();
         PositionGrid pos = null;
-        if (cc.posEmb()) pos = new PositionGrid(ops, Params.f32(w, "pos_emb", ops, 1, (long) big * big, wd).reshape((long) big * big, wd), big);
+        if (cc.posEmb()) pos = new PositionGrid(ops, w.on(ops).f32("pos_emb", 1, (long) big * big, wd).reshape((long) big * big, wd), big);
         List<RegBottleneck> s1 = new ArrayList<>(), s2 = new ArrayList<>();
         for (int i = 0; i < cc.depth(); i++) {
             int in = i == 0 ? wd : c;

@@ -2,11 +2,11 @@ package dev.mm1j.model.vision;
 
 import dev.mm1j.core.DType;
 import dev.mm1j.core.Tensor;
+import dev.mm1j.core.quant.Convert;
 import dev.mm1j.core.backend.Ops;
 import dev.mm1j.core.backend.UnaryOp;
 import dev.mm1j.core.weights.Weights;
 import dev.mm1j.model.nn.Linear;
-import dev.mm1j.model.nn.Params;
 
 /**
  * B(in, out) of spec §5: timm's RegNet bottleneck as Honeybee's C-Abstractor uses it, with LayerNorms over
@@ -60,25 +60,25 @@ final class RegBottleneck {
         if (se < 1) throw new dev.mm1j.core.Mm1jException("connector_config.se_ratio gives " + se + " squeeze-excitation channels for " + in + " input channels; it must give at least 1");
         boolean project = in != out;
         return new RegBottleneck(in, out, se, eps,
-            pointwise(w, "conv1.conv.weight", out, in, ops), Params.f32(w, "conv1.bn.weight", ops, out), Params.f32(w, "conv1.bn.bias", ops, out),
-            Params.f32(w, "conv2.conv.weight", ops, out, 1, 3, 3), Params.f32(w, "conv2.bn.weight", ops, out), Params.f32(w, "conv2.bn.bias", ops, out),
+            pointwise(w, "conv1.conv.weight", out, in, ops), w.on(ops).f32("conv1.bn.weight", out), w.on(ops).f32("conv1.bn.bias", out),
+            w.on(ops).f32("conv2.conv.weight", out, 1, 3, 3), w.on(ops).f32("conv2.bn.weight", out), w.on(ops).f32("conv2.bn.bias", out),
             conv1x1Linear(w, "se.fc1", se, out, ops), conv1x1Linear(w, "se.fc2", out, se, ops),
-            pointwise(w, "conv3.conv.weight", out, out, ops), Params.f32(w, "conv3.bn.weight", ops, out), Params.f32(w, "conv3.bn.bias", ops, out),
+            pointwise(w, "conv3.conv.weight", out, out, ops), w.on(ops).f32("conv3.bn.weight", out), w.on(ops).f32("conv3.bn.bias", out),
             project ? pointwise(w, "downsample.conv.weight", out, in, ops) : null,
-            project ? Params.f32(w, "downsample.bn.weight", ops, out) : null,
-            project ? Params.f32(w, "downsample.bn.bias", ops, out) : null);
+            project ? w.on(ops).f32("downsample.bn.weight", out) : null,
+            project ? w.on(ops).f32("downsample.bn.bias", out) : null);
     }
 
     /** A 1×1 conv weight [out, in, 1, 1] as the matrix [out, in] a matmul takes. */
     static Tensor pointwise(Weights w, String name, long out, long in, Ops ops) {
         Tensor t = w.get(name, out, in, 1, 1);
-        if (!t.isContiguous() || !t.dtype().isComputable() || t.dtype() == DType.I32) t = Params.toF32(t);
-        return ops.backend().upload(t.reshape(out, in));
+        if (!t.isContiguous() || !t.dtype().isComputable() || t.dtype() == DType.I32) t = Convert.asF32(t);
+        return ops.upload(t.reshape(out, in));
     }
 
     /** A 1×1 conv with bias ({@code name.weight} [out, in, 1, 1], {@code name.bias} [out]) as a linear layer. */
     static Linear conv1x1Linear(Weights w, String name, long out, long in, Ops ops) {
-        return new Linear(pointwise(w, name + ".weight", out, in, ops), Params.f32(w, name + ".bias", ops, out), in, out);
+        return new Linear(pointwise(w, name + ".weight", out, in, ops), w.on(ops).f32(name + ".bias", out), in, out);
     }
 
     /**

@@ -3,11 +3,11 @@ package dev.mm1j.model.vision;
 import dev.mm1j.core.DType;
 import dev.mm1j.core.Mm1jException;
 import dev.mm1j.core.Tensor;
+import dev.mm1j.core.quant.Convert;
 import dev.mm1j.core.backend.Ops;
 import dev.mm1j.core.backend.UnaryOp;
 import dev.mm1j.core.weights.Weights;
 import dev.mm1j.model.nn.Linear;
-import dev.mm1j.model.nn.Params;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -79,26 +79,26 @@ public final class VisionTower implements AutoCloseable {
         Weights w = root.prefix(PREFIX);
         long wd = c.hiddenSize(), p = c.patchSize(), inter = c.intermediateSize();
         Tensor patch = w.get("embeddings.patch_embedding.weight", wd, 3, p, p);
-        if (!patch.dtype().isFloat()) patch = Params.toF32(patch);
-        patch = ops.backend().upload(patch);
+        if (!patch.dtype().isFloat()) patch = Convert.asF32(patch);
+        patch = ops.upload(patch);
         // the class token's row never changes: fold class_embedding + position_embedding[0] once
-        Tensor cls = Params.toF32(w.get("embeddings.class_embedding", wd));
-        Tensor pos = Params.toF32(w.get("embeddings.position_embedding.weight", c.numPositions(), wd));
+        Tensor cls = Convert.asF32(w.get("embeddings.class_embedding", wd));
+        Tensor pos = Convert.asF32(w.get("embeddings.position_embedding.weight", c.numPositions(), wd));
         float[] a = cls.toFloatArray(), b = pos.slice(0, 0, 1).toFloatArray();
         for (int i = 0; i < a.length; i++) a[i] += b[i];
         List<Tensor> owned = new ArrayList<>();
         Tensor classPos = own(owned, ops, Tensor.of(a, 1, wd));
         Tensor grid = pos.slice(0, 1, c.numPositions());
-        grid = grid.isContiguous() ? ops.backend().upload(grid) : own(owned, ops, Params.toF32(grid));
-        Tensor preW = Params.f32(w, "pre_layrnorm.weight", ops, wd), preB = Params.f32(w, "pre_layrnorm.bias", ops, wd);
+        grid = grid.isContiguous() ? ops.upload(grid) : own(owned, ops, Convert.asF32(grid));
+        Tensor preW = w.on(ops).f32("pre_layrnorm.weight", wd), preB = w.on(ops).f32("pre_layrnorm.bias", wd);
         List<Layer> layers = new ArrayList<>(run);
         for (int i = 0; i < run; i++) {
             Weights l = w.prefix("encoder.layers").prefix(i);
             layers.add(new Layer(
-                Params.f32(l, "layer_norm1.weight", ops, wd), Params.f32(l, "layer_norm1.bias", ops, wd),
+                l.on(ops).f32("layer_norm1.weight", wd), l.on(ops).f32("layer_norm1.bias", wd),
                 Linear.load(l, "self_attn.q_proj", ops, wd, wd, true), Linear.load(l, "self_attn.k_proj", ops, wd, wd, true),
                 Linear.load(l, "self_attn.v_proj", ops, wd, wd, true), Linear.load(l, "self_attn.out_proj", ops, wd, wd, true),
-                Params.f32(l, "layer_norm2.weight", ops, wd), Params.f32(l, "layer_norm2.bias", ops, wd),
+                l.on(ops).f32("layer_norm2.weight", wd), l.on(ops).f32("layer_norm2.bias", wd),
                 Linear.load(l, "mlp.fc1", ops, inter, wd, true), Linear.load(l, "mlp.fc2", ops, wd, inter, true)));
         }
         VisionTower t = new VisionTower(c, ops, run, patch, classPos, grid, preW, preB, layers);
@@ -108,7 +108,7 @@ public final class VisionTower implements AutoCloseable {
 
     /** {@code host} placed in the backend's memory; both are remembered for {@link #close()}. */
     private static Tensor own(List<Tensor> owned, Ops ops, Tensor host) {
-        Tensor placed = ops.backend().upload(host);
+        Tensor placed = ops.upload(host);
         owned.add(host);
         if (placed != host) owned.add(placed);
         return placed;
@@ -136,7 +136,7 @@ public final class VisionTower implements AutoCloseable {
         }
         long n = pixels.dim(0), g = pixels.dim(2) / c.patchSize(), gg = g * g, len = gg + 1;
         long wd = c.hiddenSize(), heads = c.numAttentionHeads(), hd = c.headDim();
-        Tensor input = pixels.isHost() && !ops.backend().isHost() ? ops.backend().upload(Params.toF32(pixels)) : pixels;
+        Tensor input = pixels.isHost() && pixels.isContiguous() ? ops.upload(pixels) : pixels; // itself on a host backend
         try (RunState s = new RunState(ops, n, g, wd, heads, c.intermediateSize())) {
             // 1. patchify: a conv with stride = kernel over the channels-last view of the pixels
             ops.conv2d(s.patches, input.permute(0, 2, 3, 1), patchWeight, c.patchSize(), 0, 1);

@@ -6,12 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mm1j.core.DType;
 import dev.mm1j.core.Tensor;
-import dev.mm1j.core.backend.Backend;
-import dev.mm1j.core.backend.BackendOptions;
-import dev.mm1j.core.backend.Backends;
 import dev.mm1j.core.backend.Ops;
-import dev.mm1j.core.backend.reference.ReferenceBackend;
 import dev.mm1j.core.format.safetensors.SafetensorsFile;
+import dev.mm1j.core.quant.Convert;
+import dev.mm1j.model.ImageSplice;
+import dev.mm1j.model.LoadedModel;
 import dev.mm1j.model.text.KvCache;
 import dev.mm1j.model.vision.ImageDecoder;
 import dev.mm1j.model.vision.ImagePreprocessor;
@@ -70,8 +69,8 @@ class DemoModelTest {
         assumeFixture(golden);
         List<EvalCases.Case> all = EvalCases.read(CASES);
         try (SafetensorsFile g = SafetensorsFile.open(golden);
-             Backend backend = Backends.create("auto", BackendOptions.threads(2));
-             Mm1Model m = Mm1Model.open(MODEL, null, new Ops(backend, new ReferenceBackend()), null)) {
+             LoadedModel lm = LoadedModel.open(MODEL, Mm1Options.defaults().threads(2))) {
+            Mm1Model m = (Mm1Model) lm.images();
             List<String> prefixes = new ArrayList<>();
             for (String n : g.names()) if (n.endsWith(".logits")) prefixes.add(n.substring(0, n.length() - "logits".length()));
             assertTrue(!prefixes.isEmpty(), "golden file without logits");
@@ -88,14 +87,15 @@ class DemoModelTest {
                     }
                 }
                 int[] prompt = g.tensor(pre + "prompt_ids").toIntArray();
-                try (Tensor pixels = dev.mm1j.model.nn.Params.toF32(px); Mm1Model.Encoded enc = m.encode(pixels)) {
-                    int[] expanded = m.expand(prompt, (int) pixels.dim(0), (int) enc.embeds().dim(1));
+                try (Tensor pixels = Convert.to(px, DType.F32); Mm1Model.Features enc = m.encode(pixels)) {
+                    int[] expanded = ImageSplice.expand(prompt, m.imageTokenId(), (int) pixels.dim(0), (int) enc.embeds().dim(1));
                     int v = m.config().text().vocabSize();
-                    try (KvCache cache = m.text().newCache(expanded.length, DType.F32); Tensor logits = m.ops().allocate(DType.F32, expanded.length, v)) {
-                        m.prefill(cache, expanded, enc.embeds(), 0, expanded.length, logits);
-                        double ef = rel(g.tensor(pre + "vision_features").toFloatArray(), host(backend, enc.features()));
-                        double ee = rel(g.tensor(pre + "image_embeds").toFloatArray(), host(backend, enc.embeds()));
-                        double el = rel(g.tensor(pre + "logits").toFloatArray(), host(backend, logits));
+                    Tensor rows = enc.embeds().reshape(enc.embeds().dim(0) * enc.embeds().dim(1), enc.embeds().dim(2));
+                    try (KvCache cache = lm.text().newCache(expanded.length, DType.F32); Tensor logits = lm.ops().allocate(DType.F32, expanded.length, v)) {
+                        ImageSplice.prefill(lm.text(), cache, expanded, rows, 0, expanded.length, logits);
+                        double ef = rel(g.tensor(pre + "vision_features").toFloatArray(), host(lm.ops(), enc.features()));
+                        double ee = rel(g.tensor(pre + "image_embeds").toFloatArray(), host(lm.ops(), enc.embeds()));
+                        double el = rel(g.tensor(pre + "logits").toFloatArray(), host(lm.ops(), logits));
                         System.out.printf("[demo golden] %-10s vision_features %.2e image_embeds %.2e logits %.2e%n", pre, ef, ee, el);
                         assertTrue(ef <= 1e-4 && ee <= 1e-4 && el <= 1e-4, pre + ": " + ef + " " + ee + " " + el);
                     }
@@ -104,9 +104,9 @@ class DemoModelTest {
         }
     }
 
-    static float[] host(Backend b, Tensor t) {
+    static float[] host(Ops ops, Tensor t) {
         float[] out = new float[(int) t.numel()];
-        b.copyOut(t, java.lang.foreign.MemorySegment.ofArray(out));
+        ops.copyOut(t, java.lang.foreign.MemorySegment.ofArray(out));
         return out;
     }
 

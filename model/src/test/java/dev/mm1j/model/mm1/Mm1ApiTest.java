@@ -90,8 +90,7 @@ class Mm1ApiTest {
             assertTrue(e.getMessage().contains("text-only"), e.getMessage());
         }
         // the same ids through the decoder and the Generator directly
-        Ops ops = new Ops(new ReferenceBackend());
-        try (var ckpt = dev.mm1j.model.text.TextCheckpoint.open(tmp); TextModel tm = ckpt.load(ops, null);
+        try (var lm = dev.mm1j.model.LoadedModel.open(tmp, Mm1Options.defaults().backend("reference")); TextModel tm = lm.text();
              KvCache cache = tm.newCache(256, DType.F32); Generator g = new Generator(tm)) {
             GenerationResult r = g.generate(cache, ids, new GenerationParams(6, SamplingParams.greedy(), new int[0], List.of()), null, null);
             assertArrayEquals(r.tokens(), viaApi);

@@ -6,36 +6,31 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mm1j.core.DType;
 import dev.mm1j.core.Tensor;
-import dev.mm1j.core.backend.Backend;
-import dev.mm1j.core.backend.BackendOptions;
 import dev.mm1j.core.backend.BackendProvider;
-import dev.mm1j.core.backend.Ops;
-import dev.mm1j.core.backend.reference.ReferenceBackend;
 import dev.mm1j.core.backend.Backends;
 import dev.mm1j.core.format.safetensors.SafetensorsFile;
-import dev.mm1j.model.cli.Main;
+import dev.mm1j.core.quant.Convert;
+import dev.mm1j.model.Conformance;
+import dev.mm1j.model.ImageEncoder;
+import dev.mm1j.model.ImageSplice;
+import dev.mm1j.model.LoadedModel;
 import dev.mm1j.model.generation.GenerationParams;
 import dev.mm1j.model.generation.GenerationResult;
 import dev.mm1j.model.generation.Generator;
 import dev.mm1j.model.generation.SamplingParams;
-import dev.mm1j.model.nn.Params;
 import dev.mm1j.model.text.KvCache;
 import dev.mm1j.model.vision.ImageDecoder;
-import dev.mm1j.model.vision.ImagePreprocessor;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * {@code mm1j logits --pixels} against PyTorch (tools/mm1/make_golden.py through tools/mm1ref) on two small random
+ * The conformance forward pass of {@code mm1j logits --pixels} ({@link Conformance}) against PyTorch (tools/mm1/make_golden.py through tools/mm1ref) on two small random
  * MM1 checkpoints, two images each: {@code dense} (C-Abstractor, GQA) and {@code moe} (mlp projector, feature layer
  * −2, resized position embeddings, MoE decoder, adjacent image tokens). logits over the expanded sequence,
  * vision_features and image_embeds within 1e-4 of the largest value, for several --decode-from (inside an image
@@ -44,9 +39,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 class Mm1GoldenTest {
     static final Path DIR = Path.of("src/test/resources/golden/mm1");
     static final double TOL = 1e-4;
-
-    @TempDir
-    Path tmp;
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
@@ -64,8 +56,6 @@ class Mm1GoldenTest {
         try (SafetensorsFile want = SafetensorsFile.open(expected)) {
             int[] ids = want.tensor("ids").toIntArray();
             long positions = want.tensor("logits").dim(0);
-            StringBuilder tokens = new StringBuilder();
-            for (int id : ids) tokens.append(tokens.isEmpty() ? "" : ",").append(id);
             // everything in one prefill, everything decoded one at a time, and a split inside the second image
             long tokensPerImage = want.tensor("image_embeds").dim(1);
             int image = dev.mm1j.core.json.JsonObject.read(folder.resolve("config.json")).getInt("image_token_id");
@@ -74,19 +64,20 @@ class Mm1GoldenTest {
             for (int i = 0; i < lastImage; i++) if (ids[i] == image) before++;
             long inside = lastImage + before * (tokensPerImage - 1) + 2;
             for (long k : new long[] {positions, 0, inside}) {
-                Path out = tmp.resolve(name + "-" + k + ".safetensors");
-                String[] argv = {"logits", "--model", folder.toString(), "--tokens", tokens.toString(), "--pixels", expected.toString(),
-                    "--decode-from", Long.toString(k), "--out", out.toString(), "--backend", backend, "--threads", "2"};
-                ByteArrayOutputStream err = new ByteArrayOutputStream();
-                int status = Main.run(argv, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
-                assertEquals(0, status, err.toString(StandardCharsets.UTF_8));
-                try (SafetensorsFile got = SafetensorsFile.open(out)) {
+                Map<String, Tensor> got;
+                try (LoadedModel m = LoadedModel.open(folder, Mm1Options.defaults().backend(backend).threads(2));
+                     Tensor pixels = Convert.to(want.tensor("pixel_values"), DType.F32)) {
+                    got = Conformance.logits(m, ids, ((Mm1Model) m.images()).inputs(pixels), (int) k, DType.F32);
+                }
+                try {
                     for (String t : List.of("logits", "vision_features", "image_embeds")) {
-                        assertArrayEquals(want.tensor(t).shape(), got.tensor(t).shape(), t + " shape");
-                        double e = relError(want.tensor(t).toFloatArray(), got.tensor(t).toFloatArray());
+                        assertArrayEquals(want.tensor(t).shape(), got.get(t).shape(), t + " shape");
+                        double e = relError(want.tensor(t).toFloatArray(), got.get(t).toFloatArray());
                         System.out.printf("[golden mm1] %-5s %-9s decode-from %2d  %-15s rel err %.2e%n", name, backend, k, t, e);
                         assertTrue(e <= TOL, name + " " + t + " decode-from " + k + ": relative error " + e);
                     }
+                } finally {
+                    got.values().forEach(Tensor::close);
                 }
             }
         }
@@ -98,15 +89,14 @@ class Mm1GoldenTest {
     void greedyMatchesPyTorch(String name, String backendName) throws Exception {
         Path folder = DIR.resolve(name);
         try (SafetensorsFile want = SafetensorsFile.open(folder.resolve("expected.safetensors"));
-             Backend backend = Backends.create(backendName, BackendOptions.threads(2));
-             Mm1Model m = Mm1Model.open(folder, null, new Ops(backend, new ReferenceBackend()), null);
-             Tensor pixels = Params.toF32(want.tensor("pixel_values"));
-             Mm1Model.Encoded enc = m.encode(pixels)) {
+             LoadedModel lm = LoadedModel.open(folder, Mm1Options.defaults().backend(backendName).threads(2));
+             Tensor pixels = Convert.to(want.tensor("pixel_values"), DType.F32);
+             ImageEncoder.Encoded enc = lm.images().encode(((Mm1Model) lm.images()).inputs(pixels))) {
             int[] ids = want.tensor("ids").toIntArray(), greedy = want.tensor("greedy").toIntArray();
-            int[] expanded = m.expand(ids, (int) pixels.dim(0), (int) enc.embeds().dim(1));
-            try (KvCache cache = m.text().newCache(expanded.length + greedy.length, DType.F32); Generator gen = new Generator(m.text())) {
+            int[] expanded = ImageSplice.expand(ids, lm.images().imageTokenId(), (int) pixels.dim(0), (int) (enc.rows().dim(0) / pixels.dim(0)));
+            try (KvCache cache = lm.text().newCache(expanded.length + greedy.length, DType.F32); Generator gen = new Generator(lm.text())) {
                 GenerationParams params = new GenerationParams(greedy.length, SamplingParams.greedy(), new int[0], List.of());
-                GenerationResult r = gen.generate(cache, expanded, (c, from, logits) -> m.prefill(c, expanded, enc.embeds(), from, expanded.length, logits),
+                GenerationResult r = gen.generate(cache, expanded, (c, from, logits) -> ImageSplice.prefill(lm.text(), c, expanded, enc.rows(), from, expanded.length, logits),
                     params, null, null);
                 System.out.printf("[golden mm1] %-5s %-9s greedy %s (PyTorch min margin %.3f)%n", name, backendName,
                     java.util.Arrays.toString(r.tokens()), want.tensor("min_margin").toFloatArray()[0]);
@@ -127,21 +117,22 @@ class Mm1GoldenTest {
         if (!ignored.equals("dense")) return; // once per backend
         Path folder = DIR.resolve("split");
         try (SafetensorsFile want = SafetensorsFile.open(folder.resolve("expected.safetensors"));
-             Backend backend = Backends.create(backendName, BackendOptions.threads(2));
-             Mm1Model m = Mm1Model.open(folder, null, new Ops(backend, new ReferenceBackend()), null);
-             Tensor pixels = new ImagePreprocessor(m.config().vision(), ImageDecoder.withDefaultLimit()).pixels(List.of(folder.resolve("image.png")));
-             Mm1Model.Encoded enc = m.encode(pixels)) {
+             LoadedModel lm = LoadedModel.open(folder, Mm1Options.defaults().backend(backendName).threads(2));
+             ImageEncoder.Input image = lm.images().prepare(ImageDecoder.withDefaultLimit().decode(folder.resolve("image.png")));
+             ImageEncoder.Encoded enc = lm.images().encode(List.of(image))) {
+            Tensor pixels = image.pixels();
+            Mm1Config config = ((Mm1Model) lm.images()).config();
             assertEquals(3, pixels.dim(0), "2 tiles and the overview");
             assertTrue(relError(want.tensor("pixel_values").toFloatArray(), pixels.toFloatArray()) <= 1e-5, "pixel values of the views");
             int[] ids = want.tensor("ids").toIntArray();
-            Tensor perInput = Mm1Model.perInput(enc.embeds(), 1);
-            assertEquals(m.config().tokensPerImage(), perInput.dim(1));
-            int[] expanded = m.expand(ids, 1, (int) perInput.dim(1));
-            int v = m.config().text().vocabSize();
-            try (KvCache cache = m.text().newCache(expanded.length, DType.F32); Tensor logits = m.ops().allocate(DType.F32, expanded.length, v)) {
-                m.prefill(cache, expanded, perInput, 0, expanded.length, logits);
+            assertEquals(config.tokensPerImage(), image.rows());
+            assertEquals(config.tokensPerImage(), enc.rows().dim(0));
+            int[] expanded = ImageSplice.expand(ids, config.imageTokenId(), new int[] {image.rows()});
+            int v = config.text().vocabSize();
+            try (KvCache cache = lm.text().newCache(expanded.length, DType.F32); Tensor logits = lm.ops().allocate(DType.F32, expanded.length, v)) {
+                ImageSplice.prefill(lm.text(), cache, expanded, enc.rows(), 0, expanded.length, logits);
                 float[] got = new float[expanded.length * v];
-                backend.copyOut(logits, java.lang.foreign.MemorySegment.ofArray(got));
+                lm.ops().copyOut(logits, java.lang.foreign.MemorySegment.ofArray(got));
                 double e = relError(want.tensor("logits").toFloatArray(), got);
                 System.out.printf("[golden mm1] split %-9s logits rel err %.2e%n", backendName, e);
                 assertTrue(e <= TOL, "split logits: " + e);

@@ -10,7 +10,10 @@ import dev.mm1j.core.backend.Ops;
 import dev.mm1j.core.backend.reference.ReferenceBackend;
 import dev.mm1j.core.json.JsonObject;
 import dev.mm1j.core.weights.Weights;
+import dev.mm1j.model.ImageEncoder;
+import dev.mm1j.model.ImageSplice;
 import dev.mm1j.model.text.KvCache;
+import dev.mm1j.model.text.TextModel;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -49,13 +52,13 @@ class RandomMm1WeightsTest {
         Ops ops = new Ops(new ReferenceBackend());
         try (RandomMm1Weights src = new RandomMm1Weights(c, DType.BF16, 1, Long.MAX_VALUE)) {
             Weights w = new Weights(src);
-            try (Mm1Model m = Mm1Model.load(c, w, ops); Tensor px = Tensor.of(new float[3 * 42 * 42], 1, 3, 42, 42);
-                 Mm1Model.Encoded e = m.encode(px)) {
+            try (Mm1Model m = Mm1Model.load(c, w, ops); TextModel text = TextModel.load(c.text(), w.prefix("language_model"), ops);
+                 Tensor px = Tensor.of(new float[3 * 42 * 42], 1, 3, 42, 42); ImageEncoder.Encoded e = m.encode(m.inputs(px))) {
                 assertEquals(java.util.Set.of(), w.unused(), "every generated tensor is read");
-                int[] ids = m.expand(new int[] {1, c.imageTokenId(), 5}, 1, (int) e.embeds().dim(1));
+                int[] ids = ImageSplice.expand(new int[] {1, c.imageTokenId(), 5}, c.imageTokenId(), new int[] {(int) e.rows().dim(0)});
                 int v = c.text().vocabSize();
-                try (KvCache cache = m.text().newCache(ids.length, DType.F32); Tensor logits = ops.allocate(DType.F32, 1, v)) {
-                    m.prefill(cache, ids, e.embeds(), 0, ids.length, logits);
+                try (KvCache cache = text.newCache(ids.length, DType.F32); Tensor logits = ops.allocate(DType.F32, 1, v)) {
+                    ImageSplice.prefill(text, cache, ids, e.rows(), 0, ids.length, logits);
                     for (float f : logits.toFloatArray()) assertTrue(Float.isFinite(f));
                 }
             }

@@ -6,12 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mm1j.core.DType;
 import dev.mm1j.core.Tensor;
-import dev.mm1j.core.backend.Backend;
-import dev.mm1j.core.backend.BackendOptions;
 import dev.mm1j.core.backend.BackendProvider;
 import dev.mm1j.core.backend.Backends;
 import dev.mm1j.core.backend.Ops;
-import dev.mm1j.core.backend.reference.ReferenceBackend;
+import dev.mm1j.model.LoadedModel;
+import dev.mm1j.model.mm1.Mm1Options;
 import dev.mm1j.core.format.safetensors.SafetensorsFile;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,12 +48,12 @@ class GoldenTextTest {
     void matchesPyTorch(String name, String backendName) throws Exception {
         Path path = DIR.resolve(name), folder = name.endsWith(".gguf") ? path.getParent() : path;
         List<String> warnings = new ArrayList<>();
-        try (Backend backend = Backends.create(backendName, BackendOptions.threads(2));
-             TextCheckpoint ckpt = TextCheckpoint.open(path);
+        try (LoadedModel lm = LoadedModel.open(path, Mm1Options.defaults().backend(backendName).threads(2).log(warnings::add));
              SafetensorsFile golden = SafetensorsFile.open(folder.resolve("golden.safetensors"))) {
-            Ops ops = new Ops(backend, new ReferenceBackend());
-            TextConfig c = ckpt.config();
-            try (TextModel m = ckpt.load(ops, warnings::add)) {
+            Ops ops = lm.ops();
+            TextConfig c = lm.text().config();
+            {
+                TextModel m = lm.text();
                 assertEquals(List.of(), warnings, "unused tensors");
                 int[] prompt = golden.tensor("prompt").toIntArray();
                 int[] greedy = golden.tensor("greedy").toIntArray();
@@ -71,7 +70,7 @@ class GoldenTextTest {
                 float[] full;
                 try (KvCache cache = m.newCache(total, DType.F32); Tensor logits = ops.allocate(DType.F32, total, v)) {
                     m.prefill(cache, all, logits);
-                    full = hostCopy(backend, logits);
+                    full = hostCopy(ops, logits);
                 }
                 double errFull = relError(want, full);
 
@@ -81,7 +80,7 @@ class GoldenTextTest {
                 try (KvCache cache = m.newCache(total, DType.F32); Tensor logits = ops.allocate(DType.F32, prompt.length, v);
                      DecodeBatch batch = m.newDecodeBatch(1)) {
                     m.prefill(cache, prompt, logits);
-                    System.arraycopy(hostCopy(backend, logits), 0, cached, 0, prompt.length * v);
+                    System.arraycopy(hostCopy(ops, logits), 0, cached, 0, prompt.length * v);
                     int next = argmax(cached, (prompt.length - 1) * v, v);
                     for (int i = 0; i < greedy.length; i++) {
                         got[i] = next;
@@ -102,10 +101,10 @@ class GoldenTextTest {
         }
     }
 
-    static float[] hostCopy(Backend b, Tensor t) {
+    static float[] hostCopy(Ops ops, Tensor t) {
         if (t.isHost()) return t.toFloatArray();
         float[] out = new float[(int) t.numel()];
-        b.copyOut(t, java.lang.foreign.MemorySegment.ofArray(out));
+        ops.copyOut(t, java.lang.foreign.MemorySegment.ofArray(out));
         return out;
     }
 

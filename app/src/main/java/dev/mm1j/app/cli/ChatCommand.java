@@ -1,0 +1,110 @@
+package dev.mm1j.app.cli;
+
+import dev.mm1j.model.ChatFormat;
+import dev.mm1j.model.LoadedModel;
+import dev.mm1j.model.generation.ChatMessage;
+import dev.mm1j.model.generation.GenerationParams;
+import dev.mm1j.model.generation.GenerationResult;
+import dev.mm1j.model.generation.Generator;
+import dev.mm1j.model.generation.SamplingParams;
+import dev.mm1j.model.text.KvCache;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * {@code mm1j chat}: an interactive conversation in the checkpoint's chat format. The KV cache is kept between
+ * turns: each turn only the new text (the reply just given and the next message) is processed.
+ */
+final class ChatCommand implements Command, Main.SwitchAware {
+    private final InputStream in;
+
+    ChatCommand(InputStream in) {
+        this.in = in;
+    }
+
+    @Override
+    public String name() {
+        return "chat";
+    }
+
+    @Override
+    public String summary() {
+        return "interactive chat (the KV cache is kept between turns)";
+    }
+
+    @Override
+    public String usage() {
+        return "usage: mm1j chat --model PATH [options]\n\n"
+            + "Reads one message per line from stdin and streams the replies. /reset starts a new conversation,\n"
+            + "/exit (or end of input) quits.\n\noptions:\n"
+            + GenerationOptions.HELP.formatted(1024) + ModelOptions.TEMPLATE_HELP + ModelOptions.HELP + ModelOptions.CTX_HELP;
+    }
+
+    @Override
+    public Set<String> switches() {
+        return GenerationOptions.switches();
+    }
+
+    @Override
+    public int run(Args args, PrintStream out, PrintStream err) throws Exception {
+        ModelOptions mo = ModelOptions.read(args, "auto");
+        GenerationOptions go = GenerationOptions.read(args, 1024);
+        args.checkUnknown();
+        if (!args.positional().isEmpty()) throw new CliException("unexpected argument '" + args.positional().getFirst() + "' (chat reads messages from stdin)");
+        try (LoadedModel model = mo.open(mo.requireModel(), "chat", err)) {
+            ChatFormat format = model.chat();
+            int ctx = model.context();
+            try (KvCache cache = model.newCache(ctx); Generator gen = new Generator(model.text())) {
+                err.println("mm1j chat: " + model.describe() + "; context " + ctx + "; /reset starts over, /exit quits");
+                int[] stopTokens = go.stopTokens(format.stopTokens());
+                List<ChatMessage> messages = new ArrayList<>();
+                if (go.system != null) messages.add(ChatMessage.system(go.system));
+                BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+                int turn = 0;
+                while (true) {
+                    out.print("> ");
+                    out.flush();
+                    String line = reader.readLine();
+                    if (line == null) break;
+                    line = line.strip();
+                    if (line.isEmpty()) continue;
+                    if (line.equals("/exit") || line.equals("/quit")) break;
+                    if (line.equals("/reset")) {
+                        messages.removeIf(m -> !m.role().equals("system"));
+                        cache.reset();
+                        err.println("mm1j chat: new conversation");
+                        continue;
+                    }
+                    messages.add(ChatMessage.user(line));
+                    int[] ids = format.promptIds(messages);
+                    if (ids.length >= ctx) {
+                        messages.removeLast();
+                        err.println("mm1j chat: the conversation (" + ids.length + " tokens) no longer fits the context of " + ctx + "; /reset to start over");
+                        continue;
+                    }
+                    SamplingParams s = go.sampling;
+                    SamplingParams turnSampling = new SamplingParams(s.temperature(), s.topK(), s.topP(), s.minP(), s.repetitionPenalty(),
+                        s.presencePenalty(), s.frequencyPenalty(), s.penaltyLastN(), s.seed() + turn++);
+                    GenerationResult r = gen.generate(cache, ids, new GenerationParams(go.maxTokens, turnSampling, stopTokens, go.stops),
+                        format.textStream(), (id, piece) -> {
+                            out.print(piece);
+                            out.flush();
+                        });
+                    out.println();
+                    messages.add(ChatMessage.assistant(r.text().strip()));
+                    err.printf(Locale.ROOT, "mm1j chat: [%d new prompt tokens (%d reused) at %.1f t/s, %d generated at %.1f t/s%s]%n",
+                        r.promptTokens() - r.reusedTokens(), r.reusedTokens(), r.prefillTokensPerSecond(), r.tokens().length, r.decodeTokensPerSecond(),
+                        r.reason() == GenerationResult.StopReason.CONTEXT_FULL ? "; the context is full: /reset to start over" : "");
+                }
+            }
+        }
+        return 0;
+    }
+}

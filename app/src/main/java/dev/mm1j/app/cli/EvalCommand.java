@@ -1,0 +1,98 @@
+package dev.mm1j.app.cli;
+
+import dev.mm1j.core.format.Progress;
+import dev.mm1j.model.mm1.EvalCases;
+import dev.mm1j.model.mm1.Mm1;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code mm1j eval}: runs a model over an evaluation fixture (by default the demo model's
+ * models/mm1-demo/eval/cases.jsonl) and prints, per category, exact-match accuracy against the expected answers
+ * and agreement with PyTorch's greedy answers from the same checkpoint (token for token).
+ */
+final class EvalCommand implements Command, Main.SwitchAware {
+    @Override
+    public String name() {
+        return "eval";
+    }
+
+    @Override
+    public String summary() {
+        return "evaluate a model on its fixture: exact match vs expected, agreement with PyTorch (default: the demo model)";
+    }
+
+    @Override
+    public String usage() {
+        return """
+            usage: mm1j eval [--model DIR] [--cases FILE] [--limit N] [--verbose]
+
+            Answers every case of an evaluation fixture greedily (at most %d new tokens, the question through the
+            model's chat format, as mm1j run does) and prints per category: the Java engine's exact-match accuracy
+            against the expected answers, PyTorch's (from the fixture), and how often the Java answer is PyTorch's
+            greedy answer token for token. Also checks that the prompts tokenize to PyTorch's ids.
+            The fixture is written by tools/demo/eval.py (200 fresh images and questions, another seed than training).
+
+            options:
+              --model DIR     checkpoint folder (default: the demo model, models/mm1-demo)
+              --cases FILE    the fixture (default: DIR/eval/cases.jsonl)
+              --limit N       only the first N cases
+              --verbose       list every case where Java and PyTorch differ, or the answer is wrong
+            """.formatted(EvalCases.MAX_NEW) + ModelOptions.HELP.replaceFirst("  --model PATH[^\n]*\n", "");
+    }
+
+    @Override
+    public java.util.Set<String> switches() {
+        return java.util.Set.of("verbose");
+    }
+
+    @Override
+    public int run(Args args, PrintStream out, PrintStream err) throws Exception {
+        ModelOptions mo = ModelOptions.read(args, "auto");
+        String casesOption = args.get("cases", null);
+        int limit = args.getInt("limit", Integer.MAX_VALUE);
+        boolean verbose = args.flag("verbose");
+        args.checkUnknown();
+        if (limit < 1) throw new CliException("--limit must be at least 1, got " + limit);
+        Path model = mo.modelOrDefault();
+        Path casesFile = casesOption != null ? Path.of(casesOption) : model.resolve("eval/cases.jsonl");
+        List<EvalCases.Case> cases = EvalCases.read(casesFile);
+        if (cases.size() > limit) cases = cases.subList(0, limit);
+        List<EvalCases.Outcome> outcomes = new ArrayList<>();
+        long t0 = System.nanoTime();
+        try (Mm1 m = Mm1.load(model, mo.options.log(line -> err.println("mm1j eval: " + line)));
+             Progress p = Progress.items("evaluating", cases.size())) {
+            err.println("mm1j eval: " + cases.size() + " cases of " + casesFile + " on " + m.describe());
+            for (EvalCases.Case c : cases) {
+                outcomes.add(EvalCases.run(m, c));
+                p.advance(1);
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        out.printf(Locale.ROOT, "%-10s %5s  %-16s %-16s %-22s %s%n", "category", "cases", "Java exact", "PyTorch exact", "Java = PyTorch (ids)", "prompt ids = PyTorch's");
+        for (Map.Entry<String, int[]> e : EvalCases.tally(outcomes).entrySet()) {
+            int[] a = e.getValue();
+            out.printf(Locale.ROOT, "%-10s %5d  %-16s %-16s %-22s %s%n", e.getKey(), a[0], frac(a[1], a[0]), frac(a[2], a[0]), frac(a[3], a[0]), frac(a[4], a[0]));
+        }
+        int disagree = 0;
+        for (EvalCases.Outcome r : outcomes) {
+            if (!r.agrees()) disagree++;
+            if (verbose && (!r.agrees() || !r.exact() || !r.promptIdsMatch())) {
+                out.printf(Locale.ROOT, "case %3d %-8s expected '%s', Java '%s'%s%s%n", r.c().id(), r.c().category(), r.c().expected(), r.answer(),
+                    r.agrees() ? "" : ", PyTorch '" + r.c().torchAnswer() + "' (Java ids " + Arrays.toString(r.ids()) + ", PyTorch " + Arrays.toString(r.c().torchIds()) + ")",
+                    r.promptIdsMatch() ? "" : ", prompt ids differ");
+            }
+        }
+        err.printf(Locale.ROOT, "mm1j eval: %d cases in %.1f s; %d differ from PyTorch%s%n", outcomes.size(), seconds, disagree, verbose || disagree == 0 ? "" : " (--verbose lists them)");
+        return 0;
+    }
+
+    private static String frac(int k, int n) {
+        return String.format(Locale.ROOT, "%d/%d = %.3f", k, n, k / (double) n);
+    }
+}
