@@ -6,14 +6,15 @@ import static org.apache.spark.sql.functions.lit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocatedFileStatus;
-import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.RowFactory;
@@ -37,8 +38,9 @@ import org.apache.spark.sql.types.StructType;
  * @param questionColumn the Parquet input's question column, or null
  * @param out            the output folder
  * @param format         parquet or jsonl
- * @param partitions     partitions to spread the rows over (0: about 32 rows each, at least 2 per core; progress
- *                       moves as partitions finish)
+ * @param partitions     partitions to spread the rows over (0: about 128 rows each, at least 2 per core: a task
+ *                       keeps {@code parallel} rows in the engine, and its last rows drain without new ones, so
+ *                       tasks of many windows keep the batch full; progress moves as partitions finish)
  * @param overwrite      replace an existing output folder
  */
 record BatchJob(String images, String input, String imageColumn, String question, String questionColumn, String out, String format,
@@ -79,7 +81,7 @@ record BatchJob(String images, String input, String imageColumn, String question
         double listSeconds = (System.nanoTime() - t0) / 1e9;
         long t1 = System.nanoTime();
         progress.start(rows);
-        int n = partitions > 0 ? partitions : (int) Math.max(2L * spark.sparkContext().defaultParallelism(), (rows + 31) / 32);
+        int n = partitions > 0 ? partitions : (int) Math.max(2L * spark.sparkContext().defaultParallelism(), (rows + 127) / 128);
         if (images != null) df = df.repartition(n, col("path")).sortWithinPartitions("path");
         else if (df.rdd().getNumPartitions() < n) df = df.repartition(n);
         Dataset<Row> answered = Mm1Spark.answer(df, image, q, options);
@@ -107,18 +109,37 @@ record BatchJob(String images, String input, String imageColumn, String question
     static List<Row> listFiles(SparkSession spark, String dir) {
         List<Row> rows = new ArrayList<>();
         try {
+            java.nio.file.Path local = ImageBytes.localPath(dir);
+            if (local != null) {
+                // java.nio: Hadoop's local listing reads each file's permissions by running a process without its native library
+                try (Stream<java.nio.file.Path> s = Files.walk(local)) {
+                    for (java.nio.file.Path f : s.filter(Files::isRegularFile).sorted().toList()) {
+                        if (visible(f.getFileName().toString())) rows.add(RowFactory.create(f.toUri().toString()));
+                    }
+                }
+                return rows;
+            }
             org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(dir);
             FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
-            while (it.hasNext()) {
-                LocatedFileStatus f = it.next();
-                String name = f.getPath().getName();
-                if (f.isFile() && !name.startsWith(".") && !name.startsWith("_")) rows.add(RowFactory.create(f.getPath().toString()));
+            ArrayDeque<org.apache.hadoop.fs.Path> todo = new ArrayDeque<>(List.of(root));
+            while (!todo.isEmpty()) {
+                for (FileStatus f : fs.listStatus(todo.poll())) {
+                    if (!visible(f.getPath().getName())) continue;
+                    if (f.isDirectory()) todo.add(f.getPath());
+                    else rows.add(RowFactory.create(f.getPath().toString()));
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("mm1j batch: cannot list " + dir + ": " + e.getMessage(), e);
+        } catch (UncheckedIOException e) {
+            throw new UncheckedIOException("mm1j batch: cannot list " + dir + ": " + e.getCause().getMessage(), e.getCause());
         }
         return rows;
+    }
+
+    /** Hidden files and Spark's own markers ({@code _SUCCESS}) are not images. */
+    private static boolean visible(String name) {
+        return !name.startsWith(".") && !name.startsWith("_");
     }
 
     static final List<String> FORMATS = List.of("parquet", "jsonl");

@@ -40,7 +40,7 @@ public final class BatchMain {
           --parallel N          rows each executor decodes together (default 16)
           --weights T           convert matmul weights on load (q8_0, f16, bf16, q4_0; default as stored)
           --ctx N               KV-cache positions per row (default: the model's, at most 4096)
-          --partitions N        partitions (tasks) to spread the rows over (default: about 32 rows each, >= 2 per core)
+          --partitions N        partitions (tasks) to spread the rows over (default: about 128 rows each, >= 2 per core)
           --no-timings          leave out image_ms and answer_ms (then two runs write byte-identical files)
           --overwrite           replace the output folder if it exists
           --conf KEY=VALUE      a Spark setting (repeatable), e.g. --conf spark.executor.memory=4g

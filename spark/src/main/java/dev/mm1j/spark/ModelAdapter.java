@@ -54,14 +54,15 @@ final class ModelAdapter implements AutoCloseable {
     }
 
     /**
-     * Opens {@code folder} on backend {@code backend} (null: the default) with {@code threads} kernel threads (0: all
+     * Opens {@code folder} on backend {@code backend} (null: the best available) with {@code threads} kernel threads (0: all
      * cores), matmul weights converted to {@code weights} (null: as stored), and starts the engine with
      * {@code parallel} sequences decoded together over a context of {@code context} positions (0: the model's).
      */
     static ModelAdapter open(Path folder, String backend, int threads, String weights, int context, int parallel, int maxTokens, long maxPixels,
                              Duration rowTimeout, Consumer<String> log) throws IOException {
-        Mm1Options o = Mm1Options.defaults().backend(backend).threads(threads).weights(weights == null ? null : DType.byName(weights))
+        Mm1Options o = Mm1Options.defaults().threads(threads).weights(weights == null ? null : DType.byName(weights))
             .contextLength(context).maxImagePixels(maxPixels).log(log);
+        if (backend != null) o = o.backend(backend);
         LoadedModel model = LoadedModel.open(folder, o);
         try {
             if (!model.takesImages()) throw new Mm1jException(folder + " is a text-only model: mm1j-spark answers questions about images");
