@@ -5,6 +5,7 @@ import dev.mm1j.model.ImageEncoder;
 import dev.mm1j.model.ImageSplice;
 import dev.mm1j.model.LoadedModel;
 import dev.mm1j.model.generation.ChatMessage;
+import dev.mm1j.model.generation.ChatTemplateException;
 import dev.mm1j.model.generation.SamplingParams;
 import dev.mm1j.model.serving.Request;
 import dev.mm1j.model.tokenizer.Tokenizer;
@@ -74,7 +75,12 @@ final class Requests {
         if (!imageUrls.isEmpty() && images == null) {
             throw ApiException.badRequest(imageParams.getFirst(), "this model (" + config.modelName() + ") takes no images: send text only");
         }
-        int[] ids = chat.promptIds(messages);
+        int[] ids;
+        try {
+            ids = chat.promptIds(messages);
+        } catch (ChatTemplateException e) { // the checkpoint's template refused the conversation (e.g. roles not alternating)
+            throw ApiException.badRequest("messages", e.getMessage());
+        }
         checkImageTokens(ids, imageUrls.size(), "messages");
         if (encoder == null) {
             return new Parsed(new Request(id, ids, List.of(), maxTokens(ids.length, opt), opt.sampling, opt.stops, opt.ignoreEos, chat.spaceBeforeAnswer(),

@@ -137,6 +137,38 @@ public final class JinjaChatTemplate {
         return out;
     }
 
+    /** The special-token entries of tokenizer_config.json that transformers passes to the template. */
+    private static final List<String> TOKEN_KEYS = List.of("bos_token", "eos_token", "unk_token", "sep_token", "pad_token",
+        "cls_token", "mask_token");
+
+    /**
+     * The special tokens of a parsed tokenizer_config.json as the template sees them: {@code bos_token},
+     * {@code eos_token}, ... (strings, or AddedToken objects whose {@code content} is taken) and
+     * {@code additional_special_tokens} (a list).
+     */
+    public static Map<String, Object> specialTokens(Map<String, ?> tokenizerConfig) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (String key : TOKEN_KEYS) {
+            String s = tokenText(tokenizerConfig.get(key));
+            if (s != null) out.put(key, s);
+        }
+        if (tokenizerConfig.get("additional_special_tokens") instanceof List<?> l) {
+            List<Object> extra = new ArrayList<>();
+            for (Object o : l) {
+                String s = tokenText(o);
+                if (s != null) extra.add(s);
+            }
+            out.put("additional_special_tokens", extra);
+        }
+        return out;
+    }
+
+    private static String tokenText(Object v) {
+        if (v instanceof String s) return s;
+        if (v instanceof Map<?, ?> m && m.get("content") instanceof String s) return s;
+        return null;
+    }
+
     /** The content style in use (AUTO resolved). */
     public ContentStyle contentStyle() {
         return style;

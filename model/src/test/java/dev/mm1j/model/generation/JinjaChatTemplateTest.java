@@ -121,20 +121,11 @@ class JinjaChatTemplateTest {
     }
 
     @Test
-    void findsTheFoldersTemplateInTransformersOrder(@TempDir Path dir) throws IOException {
-        assertTrue(ChatTemplateFiles.find(dir).isEmpty());
-        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"bos_token\": {\"content\": \"<s>\", \"lstrip\": false}, \"eos_token\": \"</s>\","
-            + " \"additional_special_tokens\": [\"<image>\"], \"chat_template\": [{\"name\": \"tool_use\", \"template\": \"T\"}, {\"name\": \"default\", \"template\": \"D\"}]}");
-        assertEquals("D", ChatTemplateFiles.find(dir).orElseThrow().source());
-        Files.writeString(dir.resolve("chat_template.json"), "{\"chat_template\": \"P\"}");
-        assertEquals("P", ChatTemplateFiles.find(dir).orElseThrow().source());
-        Files.writeString(dir.resolve("chat_template.jinja"), "J\n");
-        ChatTemplateFiles.Found found = ChatTemplateFiles.find(dir).orElseThrow();
-        assertEquals("J\n", found.source());
-        assertEquals(dir.resolve("chat_template.jinja"), found.file());
+    void specialTokensAreTokenizerConfigsStringsAndAddedTokens() {
         @SuppressWarnings("unchecked")
-        Map<String, Object> config = (Map<String, Object>) Json.parse(Files.readString(dir.resolve("tokenizer_config.json")));
-        assertEquals(Map.of("bos_token", "<s>", "eos_token", "</s>", "additional_special_tokens", List.of("<image>")), ChatTemplateFiles.specialTokens(config));
+        Map<String, Object> config = (Map<String, Object>) Json.parse("{\"bos_token\": {\"content\": \"<s>\", \"lstrip\": false}, \"eos_token\": \"</s>\","
+            + " \"additional_special_tokens\": [\"<image>\"], \"model_max_length\": 8}");
+        assertEquals(Map.of("bos_token", "<s>", "eos_token", "</s>", "additional_special_tokens", List.of("<image>")), JinjaChatTemplate.specialTokens(config));
     }
 
     static String resource(String name) throws IOException {
