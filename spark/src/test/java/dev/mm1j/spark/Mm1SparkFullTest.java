@@ -123,6 +123,19 @@ class Mm1SparkFullTest {
         checkAgainstRun(got, counted);
     }
 
+    @Test
+    void batchCommandReadsAParquetTableWithAQuestionColumn() {
+        String in = tmp.resolve("table.parquet").toString(), out = tmp.resolve("from-table").toString();
+        table(spark, cases, bad).write().parquet(in);
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream(), stderr = new ByteArrayOutputStream();
+        int rc = BatchMain.run(new String[] {"--input", in, "--question-column", "question", "--out", out, "--master", "local[2]",
+            "--model", Reference.demoModel().toString()}, new PrintStream(stdout, true, StandardCharsets.UTF_8), new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        assertEquals(0, rc, stderr.toString(StandardCharsets.UTF_8));
+        Dataset<Row> written = spark.read().parquet(out);
+        assertEquals(List.of("path", "question", "answer", "tokens", "error", "image_ms", "answer_ms"), List.of(written.columns()));
+        checkAgainstRun(results(written), expected);
+    }
+
     static Map<String, byte[]> partFiles(Path dir) throws IOException {
         Map<String, byte[]> m = new TreeMap<>();
         try (Stream<Path> s = Files.list(dir)) {
