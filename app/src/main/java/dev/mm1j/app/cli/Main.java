@@ -44,7 +44,8 @@ public final class Main {
         }
         Command cmd = COMMANDS.stream().filter(c -> c.name().equals(args[0])).findFirst().orElse(null);
         if (cmd == null) {
-            err.println("mm1j: unknown command '" + args[0] + "' (see mm1j --help)");
+            err.println(args[0].equals("batch") ? "mm1j batch runs on Apache Spark: start it with bin/mm1j batch, which puts Spark's jars on the class path"
+                : "mm1j: unknown command '" + args[0] + "' (see mm1j --help)");
             return 2;
         }
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
@@ -99,6 +100,8 @@ public final class Main {
             commands:
             """);
         for (Command c : COMMANDS) sb.append(String.format("  %-12s %s%n", c.name(), c.summary()));
+        // the spark module's command: bin/mm1j runs it with Spark's jars, which this JVM never loads
+        sb.append(String.format("  %-12s %s%n", "batch", "answer a question about every image of a folder or table on Apache Spark"));
         sb.append(String.format("  %-12s %s%n", "--version", "print the version"));
         sb.append(String.format("  %-12s %s%n", "--help", "print this help"));
         sb.append("""
