@@ -40,20 +40,20 @@ final class Activations {
             });
             return;
         }
-        long rows = Rows.count(x);
+        long rows = RowIo.count(x);
         if (ew.inline(n)) unaryRows(op, out, x, 0, rows);
         else ew.forRange(rows, n, (w, from, to) -> unaryRows(op, out, x, from, to));
     }
 
     private static void unaryRows(UnaryOp op, Tensor out, Tensor x, long from, long to) {
-        long len = Rows.length(x), xs = Rows.lastStride(x), os = Rows.lastStride(out);
+        long len = RowIo.length(x), xs = RowIo.lastStride(x), os = RowIo.lastStride(out);
         MemorySegment xseg = x.segment(), oseg = out.segment();
         for (long r = from; r < to; r++) {
-            long xo = Rows.offset(x, r), oo = Rows.offset(out, r);
+            long xo = RowIo.offset(x, r), oo = RowIo.offset(out, r);
             if (xs == 1 && os == 1) {
                 apply(op, oseg, oo, xseg, xo, len);
             } else {
-                for (long i = 0; i < len; i++) oseg.set(Rows.JF, (oo + i * os) * 4, scalar(op, xseg.get(Rows.JF, (xo + i * xs) * 4)));
+                for (long i = 0; i < len; i++) oseg.set(RowIo.JF, (oo + i * os) * 4, scalar(op, xseg.get(RowIo.JF, (xo + i * xs) * 4)));
             }
         }
     }
@@ -86,7 +86,7 @@ final class Activations {
             FloatVector u = FloatVector.fromMemorySegment(F, us, (uo + i) * 4, LE);
             silu(g).mul(u).intoMemorySegment(os, (oo + i) * 4, LE);
         }
-        for (; i < n; i++) os.set(Rows.JF, (oo + i) * 4, scalar(UnaryOp.SILU, gs.get(Rows.JF, (go + i) * 4)) * us.get(Rows.JF, (uo + i) * 4));
+        for (; i < n; i++) os.set(RowIo.JF, (oo + i) * 4, scalar(UnaryOp.SILU, gs.get(RowIo.JF, (go + i) * 4)) * us.get(RowIo.JF, (uo + i) * 4));
     }
 
     /**
@@ -98,7 +98,7 @@ final class Activations {
             case GELU -> gelu(os, oo, xs, xo, n);
             case SILU, QUICK_GELU, SIGMOID -> logistic(op, os, oo, xs, xo, n);
         };
-        for (; i < n; i++) os.set(Rows.JF, (oo + i) * 4, scalar(op, xs.get(Rows.JF, (xo + i) * 4)));
+        for (; i < n; i++) os.set(RowIo.JF, (oo + i) * 4, scalar(op, xs.get(RowIo.JF, (xo + i) * 4)));
     }
 
     /** silu, quick_gelu and sigmoid, all x·σ(a·x) or σ(x); returns how many elements were done. */

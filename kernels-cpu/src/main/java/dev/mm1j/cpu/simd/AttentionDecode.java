@@ -50,7 +50,7 @@ final class AttentionDecode {
             for (int i = 0; i < tq; i++) {
                 for (int h = 0; h < heads; h++) {
                     long o = q.offset() + i * q.stride(0) + h * q.stride(1);
-                    for (int c = 0; c < d; c++) qs[(i * heads + h) * d + c] = scale * qseg.get(Rows.JF, (o + c * q.stride(2)) * 4);
+                    for (int c = 0; c < d; c++) qs[(i * heads + h) * d + c] = scale * qseg.get(RowIo.JF, (o + c * q.stride(2)) * 4);
                 }
             }
             job.set(q, k, v, causal, qOffset, tk, chunk, chunks, rows);
@@ -86,7 +86,7 @@ final class AttentionDecode {
                 }
                 float inv = l > 0 ? 1f / l : 0f;
                 long o = out.offset() + i * out.stride(0) + h * out.stride(1);
-                for (int c = 0; c < dv; c++) os.set(Rows.JF, (o + c * out.stride(2)) * 4, acc[c] * inv);
+                for (int c = 0; c < dv; c++) os.set(RowIo.JF, (o + c * out.stride(2)) * 4, acc[c] * inv);
             }
         }
     }
@@ -138,7 +138,7 @@ final class AttentionDecode {
                 for (int j = 0; j < n; j++) {
                     long ko = k.offset() + (long) (j0 + j) * k.stride(0) + (long) g * k.stride(1);
                     boolean f32 = k.dtype() == DType.F32;
-                    if (!f32) Rows.decode(k.dtype(), k.segment(), ko, row, 0, d);
+                    if (!f32) RowIo.decode(k.dtype(), k.segment(), ko, row, 0, d);
                     for (int r = 0; r < rows; r++) {
                         int i = r / group, h = g * group + r % group;
                         float[] qv = qs;
@@ -153,13 +153,13 @@ final class AttentionDecode {
                 java.util.Arrays.fill(acc, 0, rows * dv, 0f);
                 for (int r = 0; r < rows; r++) {
                     int p = ((g * chunks + c) * rows + r) * stride;
-                    float m = Norms.max(sc, r * chunk, n);
+                    float m = Rows.max(sc, r * chunk, n);
                     part[p] = m;
-                    part[p + 1] = m == Float.NEGATIVE_INFINITY ? 0f : Norms.expSub(sc, r * chunk, n, m);
+                    part[p + 1] = m == Float.NEGATIVE_INFINITY ? 0f : Rows.expSub(sc, r * chunk, n, m);
                 }
                 for (int j = 0; j < n; j++) {
                     long vo = v.offset() + (long) (j0 + j) * v.stride(0) + (long) g * v.stride(1);
-                    Rows.decode(v.dtype(), v.segment(), vo, row, 0, dv);
+                    RowIo.decode(v.dtype(), v.segment(), vo, row, 0, dv);
                     for (int r = 0; r < rows; r++) {
                         float pj = sc[r * chunk + j];
                         if (pj != 0f && part[((g * chunks + c) * rows + r) * stride] != Float.NEGATIVE_INFINITY) axpy(pj, row, 0, acc, r * dv, dv);
@@ -190,7 +190,7 @@ final class AttentionDecode {
         }
         for (int bound = d - L; c <= bound; c += L) a0 = FloatVector.fromMemorySegment(F, x, xb + c * 4L, LE).fma(FloatVector.fromArray(F, q, qo + c), a0);
         float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
-        for (; c < d; c++) s += x.get(Rows.JF, xb + c * 4L) * q[qo + c];
+        for (; c < d; c++) s += x.get(RowIo.JF, xb + c * 4L) * q[qo + c];
         return s;
     }
 

@@ -78,11 +78,11 @@ final class AttentionPrefill {
             for (int p = from; p < to; p++) {
                 for (int jj = 0; jj < NR; jj++) {
                     int j = p * NR + jj;
-                    if (j < tk) Rows.decode(k.dtype(), k.segment(), k.offset() + j * k.stride(0) + g * k.stride(1), row, 0, d);
+                    if (j < tk) RowIo.decode(k.dtype(), k.segment(), k.offset() + j * k.stride(0) + g * k.stride(1), row, 0, d);
                     else java.util.Arrays.fill(row, 0, d, 0f);
                     int base = p * NR * d + jj;
                     for (int c = 0; c < d; c++) kp[base + c * NR] = row[c];
-                    if (j < tk) Rows.decode(v.dtype(), v.segment(), v.offset() + j * v.stride(0) + g * v.stride(1), row, 0, dv);
+                    if (j < tk) RowIo.decode(v.dtype(), v.segment(), v.offset() + j * v.stride(0) + g * v.stride(1), row, 0, dv);
                     else java.util.Arrays.fill(row, 0, dv, 0f);
                     for (int c = 0; c < dvp; c++) vp[(c / NR) * NR * tkp + j * NR + c % NR] = c < dv ? row[c] : 0f;
                 }
@@ -108,7 +108,7 @@ final class AttentionPrefill {
                 // queries, scaled, MR-interleaved
                 for (int i = 0; i < MR; i++) {
                     long o = q.offset() + (long) (i0 + i) * q.stride(0) + (long) h * q.stride(1);
-                    for (int c = 0; c < d; c++) qp[c * MR + i] = i < rows ? scale * qs.get(Rows.JF, (o + c * q.stride(2)) * 4) : 0f;
+                    for (int c = 0; c < d; c++) qp[c * MR + i] = i < rows ? scale * qs.get(RowIo.JF, (o + c * q.stride(2)) * 4) : 0f;
                 }
                 int mOff = MR * dvp, lOff = mOff + MR;
                 java.util.Arrays.fill(acc, 0, MR * dvp, 0f);
@@ -125,13 +125,13 @@ final class AttentionPrefill {
                         java.util.Arrays.fill(sc, i * BK + upTo, i * BK + bk, Float.NEGATIVE_INFINITY);
                         // online softmax: new max, rescale what was accumulated, exponentiate this block
                         float mOld = acc[mOff + i];
-                        float mNew = Math.max(mOld, Norms.max(sc, i * BK, bk));
+                        float mNew = Math.max(mOld, Rows.max(sc, i * BK, bk));
                         if (mNew == Float.NEGATIVE_INFINITY) {
                             java.util.Arrays.fill(sc, i * BK, i * BK + bk, 0f);
                             continue;
                         }
                         float corr = mOld == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(mOld - mNew);
-                        float sum = Norms.expSub(sc, i * BK, bk, mNew);
+                        float sum = Rows.expSub(sc, i * BK, bk, mNew);
                         acc[lOff + i] = acc[lOff + i] * corr + sum;
                         acc[mOff + i] = mNew;
                         if (corr != 1f) scaleRow(acc, i * dvp, dvp, corr);
@@ -144,7 +144,7 @@ final class AttentionPrefill {
                     float l = acc[lOff + i];
                     float inv = l > 0 ? 1f / l : 0f;
                     long o = out.offset() + (long) (i0 + i) * out.stride(0) + (long) h * out.stride(1);
-                    for (int c = 0; c < dv; c++) os.set(Rows.JF, (o + c * out.stride(2)) * 4, acc[i * dvp + c] * inv);
+                    for (int c = 0; c < dv; c++) os.set(RowIo.JF, (o + c * out.stride(2)) * 4, acc[i * dvp + c] * inv);
                 }
             }
         }

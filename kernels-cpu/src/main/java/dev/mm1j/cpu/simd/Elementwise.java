@@ -58,14 +58,14 @@ final class Elementwise {
             }
             return;
         }
-        long rows = Rows.count(out), len = Rows.length(out);
+        long rows = RowIo.count(out), len = RowIo.length(out);
         if (inline(n)) copyRows(0, out, x, 0, rows);
         else forRange(rows, n, (w, from, to) -> copyRows(w, out, x, from, to));
     }
 
     private void copyRows(int worker, Tensor out, Tensor x, long from, long to) {
-        long len = Rows.length(out), xs = Rows.lastStride(x), os = Rows.lastStride(out);
-        for (long r = from; r < to; r++) convert(worker, x, Rows.offset(x, r), xs, out, Rows.offset(out, r), os, len);
+        long len = RowIo.length(out), xs = RowIo.lastStride(x), os = RowIo.lastStride(out);
+        for (long r = from; r < to; r++) convert(worker, x, RowIo.offset(x, r), xs, out, RowIo.offset(out, r), os, len);
     }
 
     private void copyBytes(Tensor out, Tensor x, long n) {
@@ -89,7 +89,7 @@ final class Elementwise {
         DType sd = x.dtype(), dd = out.dtype();
         MemorySegment xseg = x.segment(), oseg = out.segment();
         if (sd == DType.I32 && dd == DType.I32) {
-            for (long i = 0; i < len; i++) oseg.set(Rows.JI, (oo + i * os) * 4, xseg.get(Rows.JI, (xo + i * xs) * 4));
+            for (long i = 0; i < len; i++) oseg.set(RowIo.JI, (oo + i * os) * 4, xseg.get(RowIo.JI, (xo + i * xs) * 4));
             return;
         }
         if (sd == dd && xs == 1 && os == 1) {
@@ -101,14 +101,14 @@ final class Elementwise {
         for (long done = 0; done < len; done += CHUNK) {
             int m = (int) Math.min(CHUNK, len - done);
             if (xs == 1) {
-                Rows.decode(sd, xseg, xo + done, tmp, 0, m);
+                RowIo.decode(sd, xseg, xo + done, tmp, 0, m);
             } else {
-                for (int i = 0; i < m; i++) tmp[i] = Rows.get(sd, xseg, xo + (done + i) * xs);
+                for (int i = 0; i < m; i++) tmp[i] = RowIo.get(sd, xseg, xo + (done + i) * xs);
             }
             if (os == 1) {
-                Rows.encode(dd, tmp, 0, m, oseg, oo + done);
+                RowIo.encode(dd, tmp, 0, m, oseg, oo + done);
             } else {
-                for (int i = 0; i < m; i++) Rows.set(dd, oseg, oo + (done + i) * os, tmp[i]);
+                for (int i = 0; i < m; i++) RowIo.set(dd, oseg, oo + (done + i) * os, tmp[i]);
             }
         }
     }
@@ -130,16 +130,16 @@ final class Elementwise {
                 FloatVector v = FloatVector.broadcast(F, value);
                 long i = 0;
                 for (long bound = n - L; i <= bound; i += L) v.intoMemorySegment(s, i * 4, LE);
-                for (; i < n; i++) s.set(Rows.JF, i * 4, value);
+                for (; i < n; i++) s.set(RowIo.JF, i * 4, value);
                 return;
             }
-            for (long i = 0; i < n; i++) Rows.set(dt, s, i, value);
+            for (long i = 0; i < n; i++) RowIo.set(dt, s, i, value);
             return;
         }
-        long rows = Rows.count(out), len = Rows.length(out), st = Rows.lastStride(out);
+        long rows = RowIo.count(out), len = RowIo.length(out), st = RowIo.lastStride(out);
         for (long r = 0; r < rows; r++) {
-            long o = Rows.offset(out, r);
-            for (long i = 0; i < len; i++) Rows.set(dt, seg, o + i * st, value);
+            long o = RowIo.offset(out, r);
+            for (long i = 0; i < len; i++) RowIo.set(dt, seg, o + i * st, value);
         }
     }
 
@@ -163,22 +163,22 @@ final class Elementwise {
             });
             return;
         }
-        long rows = Rows.count(a);
+        long rows = RowIo.count(a);
         if (inline(n)) binaryRows(out, a, b, multiply, 0, rows);
         else forRange(rows, n, (w, from, to) -> binaryRows(out, a, b, multiply, from, to));
     }
 
     private static void binaryRows(Tensor out, Tensor a, Tensor b, boolean multiply, long from, long to) {
         MemorySegment os = out.segment(), as = a.segment(), bs = b.segment();
-        long len = Rows.length(a), aStride = Rows.lastStride(a), oStride = Rows.lastStride(out), bStride = Rows.broadcastLastStride(b);
+        long len = RowIo.length(a), aStride = RowIo.lastStride(a), oStride = RowIo.lastStride(out), bStride = RowIo.broadcastLastStride(b);
         for (long r = from; r < to; r++) {
-                long ao = Rows.offset(a, r), oo = Rows.offset(out, r), bo = Rows.broadcastOffset(b, a, r);
+                long ao = RowIo.offset(a, r), oo = RowIo.offset(out, r), bo = RowIo.broadcastOffset(b, a, r);
                 if (aStride == 1 && oStride == 1 && (bStride == 1 || bStride == 0)) {
                     binaryRow(os, oo, as, ao, bs, bo, bStride, len, multiply);
                 } else {
                     for (long i = 0; i < len; i++) {
-                        float x = as.get(Rows.JF, (ao + i * aStride) * 4), y = bs.get(Rows.JF, (bo + i * bStride) * 4);
-                        os.set(Rows.JF, (oo + i * oStride) * 4, multiply ? x * y : x + y);
+                        float x = as.get(RowIo.JF, (ao + i * aStride) * 4), y = bs.get(RowIo.JF, (bo + i * bStride) * 4);
+                        os.set(RowIo.JF, (oo + i * oStride) * 4, multiply ? x * y : x + y);
                     }
                 }
         }
@@ -188,14 +188,14 @@ final class Elementwise {
     private static void binaryRow(MemorySegment os, long oo, MemorySegment as, long ao, MemorySegment bs, long bo, long bStride, long len, boolean multiply) {
         long i = 0;
         if (bStride == 0) {
-            float y = bs.get(Rows.JF, bo * 4);
+            float y = bs.get(RowIo.JF, bo * 4);
             for (long bound = len - L; i <= bound; i += L) {
                 FloatVector x = FloatVector.fromMemorySegment(F, as, (ao + i) * 4, LE);
                 (multiply ? x.mul(y) : x.add(y)).intoMemorySegment(os, (oo + i) * 4, LE);
             }
             for (; i < len; i++) {
-                float x = as.get(Rows.JF, (ao + i) * 4);
-                os.set(Rows.JF, (oo + i) * 4, multiply ? x * y : x + y);
+                float x = as.get(RowIo.JF, (ao + i) * 4);
+                os.set(RowIo.JF, (oo + i) * 4, multiply ? x * y : x + y);
             }
             return;
         }
@@ -205,8 +205,8 @@ final class Elementwise {
             (multiply ? x.mul(y) : x.add(y)).intoMemorySegment(os, (oo + i) * 4, LE);
         }
         for (; i < len; i++) {
-            float x = as.get(Rows.JF, (ao + i) * 4), y = bs.get(Rows.JF, (bo + i) * 4);
-            os.set(Rows.JF, (oo + i) * 4, multiply ? x * y : x + y);
+            float x = as.get(RowIo.JF, (ao + i) * 4), y = bs.get(RowIo.JF, (bo + i) * 4);
+            os.set(RowIo.JF, (oo + i) * 4, multiply ? x * y : x + y);
         }
     }
 
@@ -228,20 +228,20 @@ final class Elementwise {
             });
             return;
         }
-        long rows = Rows.count(x);
+        long rows = RowIo.count(x);
         if (inline(n)) scaleRows(out, x, s, 0, rows);
         else forRange(rows, n, (w, from, to) -> scaleRows(out, x, s, from, to));
     }
 
     private static void scaleRows(Tensor out, Tensor x, float s, long from, long to) {
         MemorySegment os = out.segment(), xs = x.segment();
-        long len = Rows.length(x), xStride = Rows.lastStride(x), oStride = Rows.lastStride(out);
+        long len = RowIo.length(x), xStride = RowIo.lastStride(x), oStride = RowIo.lastStride(out);
         for (long r = from; r < to; r++) {
-            long xo = Rows.offset(x, r), oo = Rows.offset(out, r);
+            long xo = RowIo.offset(x, r), oo = RowIo.offset(out, r);
             if (xStride == 1 && oStride == 1) {
                 scaleRow(os, oo, xs, xo, len, s);
             } else {
-                for (long i = 0; i < len; i++) os.set(Rows.JF, (oo + i * oStride) * 4, s * xs.get(Rows.JF, (xo + i * xStride) * 4));
+                for (long i = 0; i < len; i++) os.set(RowIo.JF, (oo + i * oStride) * 4, s * xs.get(RowIo.JF, (xo + i * xStride) * 4));
             }
         }
     }
@@ -251,6 +251,6 @@ final class Elementwise {
         for (long bound = len - L; i <= bound; i += L) {
             FloatVector.fromMemorySegment(F, xs, (xo + i) * 4, LE).mul(s).intoMemorySegment(os, (oo + i) * 4, LE);
         }
-        for (; i < len; i++) os.set(Rows.JF, (oo + i) * 4, s * xs.get(Rows.JF, (xo + i) * 4));
+        for (; i < len; i++) os.set(RowIo.JF, (oo + i) * 4, s * xs.get(RowIo.JF, (xo + i) * 4));
     }
 }

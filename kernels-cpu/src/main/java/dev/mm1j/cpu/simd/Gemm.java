@@ -145,7 +145,7 @@ final class Gemm {
                     long src = (xo + (long) (m0 + r) * xs + k0) * 4;
                     int kk = 0;
                     for (; kk + L <= kc; kk += L) FloatVector.fromMemorySegment(F, x, src + kk * 4L, LE).intoArray(a, base + kk * MR + i, SCATTER, 0);
-                    for (; kk < kc; kk++) a[base + kk * MR + i] = x.get(Rows.JF, src + kk * 4L);
+                    for (; kk < kc; kk++) a[base + kk * MR + i] = x.get(RowIo.JF, src + kk * 4L);
                 }
             }
         }
@@ -193,7 +193,7 @@ final class Gemm {
             for (int p = 0; p < nc; p += NR) {
                 int base = p * kc;
                 for (int j = 0; j < NR; j++) {
-                    if (p + j < nc) Rows.decode(wt, w, wo + (nb0 + p + j) * ws + k0, rows, j * KC, kc);
+                    if (p + j < nc) RowIo.decode(wt, w, wo + (nb0 + p + j) * ws + k0, rows, j * KC, kc);
                     else java.util.Arrays.fill(rows, j * KC, j * KC + kc, 0f);
                 }
                 for (int kk = 0; kk < kc; kk++) {
@@ -215,7 +215,7 @@ final class Gemm {
             }
             for (; j < nr; j++) {
                 float t = tile[i * NR + j];
-                out.set(Rows.JF, o + j * 4L, first ? t : t + out.get(Rows.JF, o + j * 4L));
+                out.set(RowIo.JF, o + j * 4L, first ? t : t + out.get(RowIo.JF, o + j * 4L));
             }
         }
     }

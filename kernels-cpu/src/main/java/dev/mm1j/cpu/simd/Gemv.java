@@ -60,11 +60,11 @@ final class Gemv {
         java.util.Arrays.fill(xd, m * k / 32, rows * k / 32, 0f);
         switch (wt) {
             case F32 -> {
-                for (int i = 0; i < m; i++) MemorySegment.copy(x, Rows.JF, (xo + i * xs) * 4, xp, i * k, k);
+                for (int i = 0; i < m; i++) MemorySegment.copy(x, RowIo.JF, (xo + i * xs) * 4, xp, i * k, k);
             }
             case F16, BF16 -> {
                 if (wt == DType.F16 && m == 1) { // the conversion-pass kernel reads x in order
-                    MemorySegment.copy(x, Rows.JF, xo * 4, xp, 0, k);
+                    MemorySegment.copy(x, RowIo.JF, xo * 4, xp, 0, k);
                     return;
                 }
                 for (int i = 0; i < m; i++) {
@@ -72,11 +72,11 @@ final class Gemv {
                     int chunks = k / (2 * L);
                     for (int c = 0; c < chunks; c++) {
                         for (int l = 0; l < L; l++) {
-                            xp[i * k + c * 2 * L + l] = x.get(Rows.JF, r + (c * 2L * L + 2L * l) * 4);
-                            xp[i * k + c * 2 * L + L + l] = x.get(Rows.JF, r + (c * 2L * L + 2L * l + 1) * 4);
+                            xp[i * k + c * 2 * L + l] = x.get(RowIo.JF, r + (c * 2L * L + 2L * l) * 4);
+                            xp[i * k + c * 2 * L + L + l] = x.get(RowIo.JF, r + (c * 2L * L + 2L * l + 1) * 4);
                         }
                     }
-                    for (int j = chunks * 2 * L; j < k; j++) xp[i * k + j] = x.get(Rows.JF, r + j * 4L);
+                    for (int j = chunks * 2 * L; j < k; j++) xp[i * k + j] = x.get(RowIo.JF, r + j * 4L);
                 }
             }
             case Q8_0, Q4_0 -> {
@@ -148,7 +148,7 @@ final class Gemv {
                         case Q4_0 -> QuantDot.dotQ4(w, wt.byteSize(row), xr, i * k, sc, i * k / 32, k);
                         default -> throw new IllegalStateException();
                     };
-                    out.set(Rows.JF, (oo + (long) i * n + j) * 4, dot);
+                    out.set(RowIo.JF, (oo + (long) i * n + j) * 4, dot);
                 }
             }
         }
@@ -168,7 +168,7 @@ final class Gemv {
                         case Q4_0 -> GemvBatch.q4(w, wt.byteSize(row), xr, i0 * k, sc, i0 * blocks, k, r);
                         default -> throw new IllegalStateException();
                     }
-                    for (int i = i0; i < Math.min(m, i0 + 4); i++) out.set(Rows.JF, (oo + (long) i * n + j) * 4, r[i - i0]);
+                    for (int i = i0; i < Math.min(m, i0 + 4); i++) out.set(RowIo.JF, (oo + (long) i * n + j) * 4, r[i - i0]);
                 }
             }
         }
@@ -193,7 +193,7 @@ final class Gemv {
             a0 = FloatVector.fromMemorySegment(F, w, wb + j * 4L, LE).fma(FloatVector.fromArray(F, x, xo + j), a0);
         }
         float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
-        for (; j < k; j++) s += w.get(Rows.JF, wb + j * 4L) * x[xo + j];
+        for (; j < k; j++) s += w.get(RowIo.JF, wb + j * 4L) * x[xo + j];
         return s;
     }
 
@@ -214,19 +214,19 @@ final class Gemv {
         for (; j < k; j++) {
             long o = wb + j * 4L;
             float xv = x[xo + j];
-            s0 += w.get(Rows.JF, o) * xv;
-            s1 += w.get(Rows.JF, o + rb) * xv;
-            s2 += w.get(Rows.JF, o + 2 * rb) * xv;
-            s3 += w.get(Rows.JF, o + 3 * rb) * xv;
+            s0 += w.get(RowIo.JF, o) * xv;
+            s1 += w.get(RowIo.JF, o + rb) * xv;
+            s2 += w.get(RowIo.JF, o + 2 * rb) * xv;
+            s3 += w.get(RowIo.JF, o + 3 * rb) * xv;
         }
         store4(out, ob, s0, s1, s2, s3);
     }
 
     static void store4(MemorySegment out, long ob, float s0, float s1, float s2, float s3) {
-        out.set(Rows.JF, ob, s0);
-        out.set(Rows.JF, ob + 4, s1);
-        out.set(Rows.JF, ob + 8, s2);
-        out.set(Rows.JF, ob + 12, s3);
+        out.set(RowIo.JF, ob, s0);
+        out.set(RowIo.JF, ob + 4, s1);
+        out.set(RowIo.JF, ob + 8, s2);
+        out.set(RowIo.JF, ob + 12, s3);
     }
 
     /** Four BF16 rows against even/odd-split activations. */
@@ -252,10 +252,10 @@ final class Gemv {
         for (; j < k; j++) {
             long o = wb + j * 2L;
             float xv = x[xo + j];
-            s0 += bf16(w.get(Rows.JS, o)) * xv;
-            s1 += bf16(w.get(Rows.JS, o + rb)) * xv;
-            s2 += bf16(w.get(Rows.JS, o + 2 * rb)) * xv;
-            s3 += bf16(w.get(Rows.JS, o + 3 * rb)) * xv;
+            s0 += bf16(w.get(RowIo.JS, o)) * xv;
+            s1 += bf16(w.get(RowIo.JS, o + rb)) * xv;
+            s2 += bf16(w.get(RowIo.JS, o + 2 * rb)) * xv;
+            s3 += bf16(w.get(RowIo.JS, o + 3 * rb)) * xv;
         }
         store4(out, ob, s0, s1, s2, s3);
     }
@@ -283,7 +283,7 @@ final class Gemv {
             a1 = v.and(0xffff0000).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + j + L), a1);
         }
         float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
-        for (; j < k; j++) s += Float.intBitsToFloat((w.get(Rows.JS, wb + j * 2L) & 0xffff) << 16) * x[xo + j];
+        for (; j < k; j++) s += Float.intBitsToFloat((w.get(RowIo.JS, wb + j * 2L) & 0xffff) << 16) * x[xo + j];
         return s;
     }
 
@@ -340,6 +340,6 @@ final class Gemv {
 
     /** t[to + i] = the F16 value at byte wb + 2i, i &lt; len: a plain loop that C2 vectorises. */
     static void toFloats(MemorySegment w, long wb, float[] t, int to, int len) {
-        for (int i = 0; i < len; i++) t[to + i] = Float.float16ToFloat(w.get(Rows.JS, wb + i * 2L));
+        for (int i = 0; i < len; i++) t[to + i] = Float.float16ToFloat(w.get(RowIo.JS, wb + i * 2L));
     }
 }

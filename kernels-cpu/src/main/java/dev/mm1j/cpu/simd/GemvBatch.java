@@ -33,7 +33,7 @@ final class GemvBatch {
             a3 = wv.fma(FloatVector.fromArray(F, x, xo + 3 * k + j), a3);
         }
         sums(a0, a1, a2, a3, r);
-        for (; j < k; j++) tail(w.get(Rows.JF, wb + j * 4L), x, xo + j, k, r);
+        for (; j < k; j++) tail(w.get(RowIo.JF, wb + j * 4L), x, xo + j, k, r);
     }
 
     static void bf16(MemorySegment w, long wb, float[] x, int xo, int k, float[] r) {
@@ -48,7 +48,7 @@ final class GemvBatch {
             a3 = odd.fma(FloatVector.fromArray(F, x, xo + 3 * k + j + L), even.fma(FloatVector.fromArray(F, x, xo + 3 * k + j), a3));
         }
         sums(a0, a1, a2, a3, r);
-        for (; j < k; j++) tail(Float.intBitsToFloat((w.get(Rows.JS, wb + j * 2L) & 0xffff) << 16), x, xo + j, k, r);
+        for (; j < k; j++) tail(Float.intBitsToFloat((w.get(RowIo.JS, wb + j * 2L) & 0xffff) << 16), x, xo + j, k, r);
     }
 
     static void f16(MemorySegment w, long wb, float[] x, int xo, int k, float[] r) {
@@ -63,7 +63,7 @@ final class GemvBatch {
             a3 = odd.fma(FloatVector.fromArray(F, x, xo + 3 * k + j + L), even.fma(FloatVector.fromArray(F, x, xo + 3 * k + j), a3));
         }
         sums(a0, a1, a2, a3, r);
-        for (; j < k; j++) tail(Float.float16ToFloat(w.get(Rows.JS, wb + j * 2L)), x, xo + j, k, r);
+        for (; j < k; j++) tail(Float.float16ToFloat(w.get(RowIo.JS, wb + j * 2L)), x, xo + j, k, r);
     }
 
     /** Q8_0 row at byte wb against four Q8-quantized rows (scales d[dd + row·k/32 + block]). */
@@ -85,7 +85,7 @@ final class GemvBatch {
                     s3 = wf.fma(FloatVector.fromArray(F, q, j + 3 * k), s3);
                 }
             }
-            float dw = Float.float16ToFloat(w.get(Rows.JS, o));
+            float dw = Float.float16ToFloat(w.get(RowIo.JS, o));
             a0 = s0.fma(FloatVector.broadcast(F, dw * d[dd + blk]), a0);
             a1 = s1.fma(FloatVector.broadcast(F, dw * d[dd + blocks + blk]), a1);
             a2 = s2.fma(FloatVector.broadcast(F, dw * d[dd + 2 * blocks + blk]), a2);
@@ -115,7 +115,7 @@ final class GemvBatch {
                     s3 = hi.fma(FloatVector.fromArray(F, q, j + 3 * k + 16), lo.fma(FloatVector.fromArray(F, q, j + 3 * k), s3));
                 }
             }
-            float dw = Float.float16ToFloat(w.get(Rows.JS, o));
+            float dw = Float.float16ToFloat(w.get(RowIo.JS, o));
             a0 = s0.fma(FloatVector.broadcast(F, dw * d[dd + blk]), a0);
             a1 = s1.fma(FloatVector.broadcast(F, dw * d[dd + blocks + blk]), a1);
             a2 = s2.fma(FloatVector.broadcast(F, dw * d[dd + 2 * blocks + blk]), a2);

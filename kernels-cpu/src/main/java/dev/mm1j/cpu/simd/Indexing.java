@@ -48,9 +48,9 @@ final class Indexing {
                 continue;
             }
             float[] r = scratch[worker].floats(1, d);
-            if (ts == 1) Rows.decode(dt, table.segment(), row, r, 0, d);
-            else for (int j = 0; j < d; j++) r[j] = Rows.get(dt, table.segment(), row + j * ts);
-            MemorySegment.copy(r, 0, out.segment(), Rows.JF, dst * 4, d);
+            if (ts == 1) RowIo.decode(dt, table.segment(), row, r, 0, d);
+            else for (int j = 0; j < d; j++) r[j] = RowIo.get(dt, table.segment(), row + j * ts);
+            MemorySegment.copy(r, 0, out.segment(), RowIo.JF, dst * 4, d);
         }
     }
 
@@ -64,13 +64,13 @@ final class Indexing {
         }
         float[] r = scratch[0].floats(1, d);
         for (long i = 0; i < t; i++) {
-            Rows.readF32(src.segment(), src.offset() + i * src.stride(0), src.stride(1), r, d);
-            Rows.encode(out.dtype(), r, 0, d, out.segment(), out.offset() + id(ids, i) * out.stride(0));
+            RowIo.readF32(src.segment(), src.offset() + i * src.stride(0), src.stride(1), r, d);
+            RowIo.encode(out.dtype(), r, 0, d, out.segment(), out.offset() + id(ids, i) * out.stride(0));
         }
     }
 
     private static int id(Tensor ids, long i) {
-        return ids.segment().get(Rows.JI, (ids.offset() + i * ids.stride(0)) * 4);
+        return ids.segment().get(RowIo.JI, (ids.offset() + i * ids.stride(0)) * 4);
     }
 
     // ------------------------------------------------------------------ topK
@@ -91,7 +91,7 @@ final class Indexing {
                 keys = scratch[0].longs(0, k);
                 int have = 0;
                 for (int j = 0; j < c; j++) {
-                    long key = key(xs.get(Rows.JF, (xo + j * xst) * 4), j);
+                    long key = key(xs.get(RowIo.JF, (xo + j * xst) * 4), j);
                     if (have == k && key >= keys[k - 1]) continue;
                     int p = have == k ? k - 1 : have++;
                     while (p > 0 && keys[p - 1] > key) {
@@ -102,14 +102,14 @@ final class Indexing {
                 }
             } else {
                 keys = scratch[0].longs(0, c);
-                for (int j = 0; j < c; j++) keys[j] = key(xs.get(Rows.JF, (xo + j * xst) * 4), j);
+                for (int j = 0; j < c; j++) keys[j] = key(xs.get(RowIo.JF, (xo + j * xst) * 4), j);
                 Arrays.sort(keys, 0, c);
             }
             long vo = values.offset() + r * values.stride(0), io = indices.offset() + r * indices.stride(0);
             for (int j = 0; j < k; j++) {
                 int index = (int) keys[j];
-                values.segment().set(Rows.JF, (vo + j * values.stride(1)) * 4, xs.get(Rows.JF, (xo + index * xst) * 4));
-                indices.segment().set(Rows.JI, (io + j * indices.stride(1)) * 4, index);
+                values.segment().set(RowIo.JF, (vo + j * values.stride(1)) * 4, xs.get(RowIo.JF, (xo + index * xst) * 4));
+                indices.segment().set(RowIo.JI, (io + j * indices.stride(1)) * 4, index);
             }
         }
     }
@@ -148,7 +148,7 @@ final class Indexing {
         MemorySegment os = out.segment(), ss = src.segment();
         long oc = out.stride(1), sc = src.stride(1);
         for (long i = 0; i < t; i++) {
-            float wt = weights == null ? 1f : weights.segment().get(Rows.JF, (weights.offset() + i * weights.stride(0)) * 4);
+            float wt = weights == null ? 1f : weights.segment().get(RowIo.JF, (weights.offset() + i * weights.stride(0)) * 4);
             long oo = out.offset() + id(ids, i) * out.stride(0), so = src.offset() + i * src.stride(0);
             long j = c0;
             if (oc == 1 && sc == 1) {
@@ -159,9 +159,9 @@ final class Indexing {
                 }
             }
             for (; j < c1; j++) {
-                float s = ss.get(Rows.JF, (so + j * sc) * 4);
+                float s = ss.get(RowIo.JF, (so + j * sc) * 4);
                 long p = (oo + j * oc) * 4;
-                os.set(Rows.JF, p, os.get(Rows.JF, p) + (weights == null ? s : wt * s));
+                os.set(RowIo.JF, p, os.get(RowIo.JF, p) + (weights == null ? s : wt * s));
             }
         }
     }

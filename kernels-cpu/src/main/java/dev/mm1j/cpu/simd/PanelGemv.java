@@ -59,7 +59,7 @@ final class PanelGemv {
             int k = pw.cols(), n = pw.rows();
             if (exact) {
                 if (xf.length < m * k) xf = new float[m * k];
-                for (int i = 0; i < m; i++) MemorySegment.copy(x, Rows.JF, (xo + i * xs) * 4, xf, i * k, k);
+                for (int i = 0; i < m; i++) MemorySegment.copy(x, RowIo.JF, (xo + i * xs) * 4, xf, i * k, k);
             } else {
                 act.quantize(x, xo, xs, m, k);
             }
@@ -136,7 +136,7 @@ final class PanelGemv {
             if (rows == p) {
                 for (int j = 0; j < p; j += L) FloatVector.fromArray(F, r, at + j).intoMemorySegment(out, ob + j * 4L, LE);
             } else {
-                for (int j = 0; j < rows; j++) out.set(Rows.JF, ob + j * 4L, r[at + j]);
+                for (int j = 0; j < rows; j++) out.set(RowIo.JF, ob + j * 4L, r[at + j]);
             }
         }
     }

@@ -36,7 +36,7 @@ final class QuantDot {
             float scale = a / 127f;
             float id = scale != 0 ? 1f / scale : 0f;
             d[dd + blk] = Float.float16ToFloat(Float.floatToFloat16(scale));
-            for (int p = 0; p < 32; p++) q[xq + blk * 32 + p] = roundHalfAway(x.get(Rows.JF, o + p * 4L) * id);
+            for (int p = 0; p < 32; p++) q[xq + blk * 32 + p] = roundHalfAway(x.get(RowIo.JF, o + p * 4L) * id);
         }
     }
 
@@ -62,7 +62,7 @@ final class QuantDot {
     }
 
     private static FloatVector scale(MemorySegment w, long off, float dx) {
-        return FloatVector.broadcast(F, Float.float16ToFloat(w.get(Rows.JS, off)) * dx);
+        return FloatVector.broadcast(F, Float.float16ToFloat(w.get(RowIo.JS, off)) * dx);
     }
 
     /** Lane sums of q_w·q_x over one Q8_0 block (exact integers). */
@@ -141,8 +141,8 @@ final class QuantDot {
             a0 = s0.fma(scale(w, o, dx), a0);
             a1 = s1.fma(scale(w, o + rb, dx), a1);
         }
-        out.set(Rows.JF, ob, a0.reduceLanes(VectorOperators.ADD));
-        out.set(Rows.JF, ob + 4, a1.reduceLanes(VectorOperators.ADD));
+        out.set(RowIo.JF, ob, a0.reduceLanes(VectorOperators.ADD));
+        out.set(RowIo.JF, ob + 4, a1.reduceLanes(VectorOperators.ADD));
     }
 
     /** Σ over k/32 Q4_0 blocks at byte {@code wb} against quantized activations (high halves prescaled). */

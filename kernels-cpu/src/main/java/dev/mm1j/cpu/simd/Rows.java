@@ -1,218 +1,246 @@
 package dev.mm1j.cpu.simd;
 
-import static dev.mm1j.cpu.simd.Vec.B;
-import static dev.mm1j.cpu.simd.Vec.BPARTS;
 import static dev.mm1j.cpu.simd.Vec.F;
-import static dev.mm1j.cpu.simd.Vec.I;
 import static dev.mm1j.cpu.simd.Vec.L;
-import static dev.mm1j.cpu.simd.Vec.LE;
 
-import dev.mm1j.core.DType;
+import static dev.mm1j.cpu.simd.Vec.LE;
 import dev.mm1j.core.Tensor;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Rows of tensors: element offsets of rows in any strided layout (allocation-free), and vectorised
- * decoding/encoding of contiguous runs of every dtype to and from floats.
+ * The rows family: ops over the last dim of each row — softmax (optionally causal), layer norm, RMS norm, mean —
+ * and the rotary embedding. Each row is read into per-thread scratch (any strides), computed there with F32
+ * vectors, and written back. Rotary embedding, Hugging Face half-split layout: the angles of a token are computed
+ * once (θ = pos·invFreq[j] as a float product, cos and sin in double rounded to float, like the reference) and
+ * applied to every head with vectors over j.
  */
 final class Rows {
-    private Rows() {}
+    private final Elementwise ew;
+    private final Scratch[] scratch;
 
-    static final int F32 = 0, F16 = 1, BF16 = 2;
-
-    static final ValueLayout.OfFloat JF = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    static final ValueLayout.OfShort JS = ValueLayout.JAVA_SHORT_UNALIGNED;
-    static final ValueLayout.OfInt JI = ValueLayout.JAVA_INT_UNALIGNED;
-
-    /** Kind code of a float dtype for {@link Vec#load}. */
-    static int kind(DType dt) {
-        return switch (dt) {
-            case F32 -> F32;
-            case F16 -> F16;
-            case BF16 -> BF16;
-            default -> throw new IllegalArgumentException("not a float dtype: " + dt);
-        };
+    Rows(Elementwise ew, Scratch[] scratch) {
+        this.ew = ew;
+        this.scratch = scratch;
     }
 
-    // ------------------------------------------------------------------ layout
+    // ------------------------------------------------------------------ softmax
 
-    /** Number of rows (product of all dims but the last; 1 for scalars). */
-    static long count(Tensor t) {
-        long r = 1;
-        for (int d = 0; d < t.rank() - 1; d++) r *= t.dim(d);
-        return r;
+    void softmax(Tensor out, Tensor x, boolean causal, long offset) {
+        long rows = RowIo.count(x), n = x.numel();
+        if (n == 0) return;
+        if (ew.inline(n)) softmaxRows(0, out, x, causal, offset, 0, rows);
+        else ew.forRange(rows, n, (w, from, to) -> softmaxRows(w, out, x, causal, offset, from, to));
     }
 
-    /** Length of the last dim (1 for scalars). */
-    static long length(Tensor t) {
-        return t.rank() == 0 ? 1 : t.dim(t.rank() - 1);
-    }
-
-    /** Stride of the last dim (0 for scalars). */
-    static long lastStride(Tensor t) {
-        return t.rank() == 0 ? 0 : t.stride(t.rank() - 1);
-    }
-
-    /** Element offset of row {@code row} (row-major over all dims but the last). */
-    static long offset(Tensor t, long row) {
-        long off = t.offset();
-        for (int d = t.rank() - 2; d >= 0; d--) {
-            long n = t.dim(d);
-            off += (row % n) * t.stride(d);
-            row /= n;
-        }
-        return off;
-    }
-
-    /** Element offset of element number {@code index} (row-major over all dims). */
-    static long element(Tensor t, long index) {
-        long off = t.offset();
-        for (int d = t.rank() - 1; d >= 0; d--) {
-            long n = t.dim(d);
-            off += (index % n) * t.stride(d);
-            index /= n;
-        }
-        return off;
-    }
-
-    /** Reads {@code n} floats of an F32 row (element offset, stride) into {@code dst[0..n)}. */
-    static void readF32(MemorySegment seg, long off, long stride, float[] dst, int n) {
-        if (stride == 1) {
-            MemorySegment.copy(seg, JF, off * 4, dst, 0, n);
-        } else {
-            for (int i = 0; i < n; i++) dst[i] = seg.get(JF, (off + i * stride) * 4);
+    private void softmaxRows(int worker, Tensor out, Tensor x, boolean causal, long offset, long from, long to) {
+        int len = (int) RowIo.length(x);
+        long rowsPerMatrix = x.rank() >= 2 ? x.dim(x.rank() - 2) : 1;
+        float[] r = scratch[worker].floats(1, len);
+        for (long row = from; row < to; row++) {
+            RowIo.readF32(x.segment(), RowIo.offset(x, row), RowIo.lastStride(x), r, len);
+            int visible = causal ? (int) Math.clamp(row % rowsPerMatrix + offset + 1, 0, len) : len;
+            softmaxInPlace(r, 0, visible, len);
+            RowIo.writeF32(r, len, out.segment(), RowIo.offset(out, row), RowIo.lastStride(out));
         }
     }
 
-    /** Writes {@code src[0..n)} into an F32 row (element offset, stride). */
-    static void writeF32(float[] src, int n, MemorySegment seg, long off, long stride) {
-        if (stride == 1) {
-            MemorySegment.copy(src, 0, seg, JF, off * 4, n);
-        } else {
-            for (int i = 0; i < n; i++) seg.set(JF, (off + i * stride) * 4, src[i]);
+    /** Softmax of {@code r[pos..pos+visible)}, zeros in {@code [pos+visible, pos+len)}. */
+    static void softmaxInPlace(float[] r, int pos, int visible, int len) {
+        float max = max(r, pos, visible);
+        float sum = expSub(r, pos, visible, max);
+        float inv = 1f / sum;
+        int i = 0;
+        for (int bound = visible - L; i <= bound; i += L) FloatVector.fromArray(F, r, pos + i).mul(inv).intoArray(r, pos + i);
+        for (; i < visible; i++) r[pos + i] *= inv;
+        for (i = visible; i < len; i++) r[pos + i] = 0f;
+    }
+
+    /** Largest of {@code r[pos..pos+n)} (−∞ when n = 0). */
+    static float max(float[] r, int pos, int n) {
+        float m = Float.NEGATIVE_INFINITY;
+        int i = 0;
+        if (n >= L) {
+            FloatVector vm = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            for (int bound = n - L; i <= bound; i += L) vm = vm.max(FloatVector.fromArray(F, r, pos + i));
+            m = vm.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) m = Math.max(m, r[pos + i]);
+        return m;
+    }
+
+    /** r[i] = exp(r[i] − max) over {@code [pos, pos+n)}; returns the sum. */
+    static float expSub(float[] r, int pos, int n, float max) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = n - L; i <= bound; i += L) {
+            FloatVector e = FloatVector.fromArray(F, r, pos + i).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(r, pos + i);
+            acc = acc.add(e);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += r[pos + i] = (float) Math.exp(r[pos + i] - max);
+        return sum;
+    }
+
+    // ------------------------------------------------------------------ layer norm, rms norm
+
+    void layerNorm(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps) {
+        long rows = RowIo.count(x), n = x.numel();
+        if (n == 0) return;
+        int len = (int) RowIo.length(x);
+        float[] w = weight == null ? null : vector(weight, 2, len);
+        float[] b = bias == null ? null : vector(bias, 3, len);
+        if (ew.inline(n)) layerNormRows(0, out, x, w, b, eps, 0, rows);
+        else ew.forRange(rows, n, (wk, from, to) -> layerNormRows(wk, out, x, w, b, eps, from, to));
+    }
+
+    private void layerNormRows(int worker, Tensor out, Tensor x, float[] w, float[] b, float eps, long from, long to) {
+        int len = (int) RowIo.length(x);
+        float[] r = scratch[worker].floats(1, len);
+        for (long row = from; row < to; row++) {
+            RowIo.readF32(x.segment(), RowIo.offset(x, row), RowIo.lastStride(x), r, len);
+            float mean = sum(r, len) / len;
+            FloatVector vs = FloatVector.zero(F);
+            int i = 0;
+            for (int bound = len - L; i <= bound; i += L) {
+                FloatVector d = FloatVector.fromArray(F, r, i).sub(mean);
+                vs = d.fma(d, vs);
+            }
+            float var = vs.reduceLanes(VectorOperators.ADD);
+            for (; i < len; i++) var += (r[i] - mean) * (r[i] - mean);
+            float inv = (float) (1 / Math.sqrt(var / len + eps));
+            i = 0;
+            for (int bound = len - L; i <= bound; i += L) {
+                FloatVector y = FloatVector.fromArray(F, r, i).sub(mean).mul(inv);
+                if (w != null) y = y.mul(FloatVector.fromArray(F, w, i));
+                if (b != null) y = y.add(FloatVector.fromArray(F, b, i));
+                y.intoArray(r, i);
+            }
+            for (; i < len; i++) {
+                float y = (r[i] - mean) * inv;
+                if (w != null) y *= w[i];
+                if (b != null) y += b[i];
+                r[i] = y;
+            }
+            RowIo.writeF32(r, len, out.segment(), RowIo.offset(out, row), RowIo.lastStride(out));
         }
     }
 
-    /** Element offset in {@code b} of row {@code row} of {@code a}, with b broadcast to a's shape (numpy rules). */
-    static long broadcastOffset(Tensor b, Tensor a, long row) {
-        int shift = a.rank() - b.rank();
-        long off = b.offset();
-        for (int d = a.rank() - 2; d >= 0; d--) {
-            long n = a.dim(d);
-            long i = row % n;
-            row /= n;
-            int bd = d - shift;
-            if (bd >= 0 && b.dim(bd) != 1) off += i * b.stride(bd);
+    void rmsNorm(Tensor out, Tensor x, Tensor weight, float eps) {
+        long rows = RowIo.count(x), n = x.numel();
+        if (n == 0) return;
+        int len = (int) RowIo.length(x);
+        float[] w = vector(weight, 2, len);
+        if (ew.inline(n)) rmsNormRows(0, out, x, w, eps, 0, rows);
+        else ew.forRange(rows, n, (wk, from, to) -> rmsNormRows(wk, out, x, w, eps, from, to));
+    }
+
+    private void rmsNormRows(int worker, Tensor out, Tensor x, float[] w, float eps, long from, long to) {
+        int len = (int) RowIo.length(x);
+        float[] r = scratch[worker].floats(1, len);
+        for (long row = from; row < to; row++) {
+            RowIo.readF32(x.segment(), RowIo.offset(x, row), RowIo.lastStride(x), r, len);
+            FloatVector vs = FloatVector.zero(F);
+            int i = 0;
+            for (int bound = len - L; i <= bound; i += L) {
+                FloatVector v = FloatVector.fromArray(F, r, i);
+                vs = v.fma(v, vs);
+            }
+            float ss = vs.reduceLanes(VectorOperators.ADD);
+            for (; i < len; i++) ss += r[i] * r[i];
+            float inv = (float) (1 / Math.sqrt(ss / len + eps));
+            i = 0;
+            for (int bound = len - L; i <= bound; i += L) {
+                FloatVector.fromArray(F, r, i).mul(inv).mul(FloatVector.fromArray(F, w, i)).intoArray(r, i);
+            }
+            for (; i < len; i++) r[i] = r[i] * inv * w[i];
+            RowIo.writeF32(r, len, out.segment(), RowIo.offset(out, row), RowIo.lastStride(out));
         }
-        return off;
     }
 
-    /** Stride of b's last dim when broadcast along a's last dim (0 when it is broadcast). */
-    static long broadcastLastStride(Tensor b) {
-        return b.rank() == 0 || b.dim(b.rank() - 1) == 1 ? 0 : b.stride(b.rank() - 1);
+    // ------------------------------------------------------------------ mean
+
+    void mean(Tensor out, Tensor x) {
+        long rows = RowIo.count(x), n = x.numel();
+        if (rows == 0) return;
+        int len = (int) RowIo.length(x);
+        float[] r = scratch[0].floats(1, len);
+        MemorySegment os = out.segment();
+        for (long row = 0; row < rows; row++) {
+            RowIo.readF32(x.segment(), RowIo.offset(x, row), RowIo.lastStride(x), r, len);
+            os.set(RowIo.JF, RowIo.element(out, row) * 4, len == 0 ? Float.NaN : sum(r, len) / len);
+        }
     }
 
-    // ------------------------------------------------------------------ decode
+    // ------------------------------------------------------------------ helpers
 
-    /**
-     * Decodes {@code n} consecutive values of {@code dt} starting at element {@code elem} into
-     * {@code dst[pos..]}. Block types need {@code elem} and {@code n} to be multiples of 32.
-     */
-    static void decode(DType dt, MemorySegment seg, long elem, float[] dst, int pos, int n) {
-        switch (dt) {
-            case F32 -> MemorySegment.copy(seg, JF, elem * 4, dst, pos, n);
-            case F16, BF16 -> {
-                int kind = kind(dt);
-                long base = elem * 2;
-                int i = 0;
-                for (int bound = n - L; i <= bound; i += L) Vec.load(kind, seg, base + 2L * i).intoArray(dst, pos + i);
-                for (; i < n; i++) {
-                    short h = seg.get(JS, base + 2L * i);
-                    dst[pos + i] = dt == DType.F16 ? Float.float16ToFloat(h) : Float.intBitsToFloat((h & 0xffff) << 16);
+    /** Σ r[0..n). */
+    static float sum(float[] r, int n) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = n - 2 * L; i <= bound; i += 2 * L) {
+            a0 = a0.add(FloatVector.fromArray(F, r, i));
+            a1 = a1.add(FloatVector.fromArray(F, r, i + L));
+        }
+        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += r[i];
+        return s;
+    }
+
+    /** A 1-D F32 tensor (any stride) copied into scratch slot {@code slot} of the calling thread. */
+    private float[] vector(Tensor v, int slot, int len) {
+        float[] a = scratch[0].floats(slot, len);
+        RowIo.readF32(v.segment(), v.offset(), v.stride(0), a, len);
+        return a;
+    }
+
+    // ------------------------------------------------------------------ rope
+
+    void rope(Tensor out, Tensor x, Tensor positions, Tensor invFreq) {
+        long t = x.dim(0), n = x.numel();
+        if (n == 0) return;
+        int half = (int) (x.dim(2) / 2);
+        float[] inv = scratch[0].floats(2, half);
+        RowIo.readF32(invFreq.segment(), invFreq.offset(), invFreq.stride(0), inv, half);
+        if (ew.inline(n)) ropeTokens(0, out, x, positions, inv, 0, t);
+        else ew.forRange(t, n, (w, from, to) -> ropeTokens(w, out, x, positions, inv, from, to));
+    }
+
+    private void ropeTokens(int worker, Tensor out, Tensor x, Tensor positions, float[] inv, long from, long to) {
+        long heads = x.dim(1);
+        int half = (int) (x.dim(2) / 2);
+        float[] cs = scratch[worker].floats(1, 2 * half);
+        MemorySegment xs = x.segment(), os = out.segment();
+        long xd = x.stride(2), od = out.stride(2);
+        for (long t = from; t < to; t++) {
+            int pos = positions.segment().get(RowIo.JI, (positions.offset() + t * positions.stride(0)) * 4);
+            for (int j = 0; j < half; j++) {
+                float theta = (float) pos * inv[j];
+                cs[j] = (float) Math.cos(theta);
+                cs[half + j] = (float) Math.sin(theta);
+            }
+            for (long h = 0; h < heads; h++) {
+                long xo = x.offset() + t * x.stride(0) + h * x.stride(1);
+                long oo = out.offset() + t * out.stride(0) + h * out.stride(1);
+                int j = 0;
+                if (xd == 1 && od == 1) {
+                    for (int bound = half - L; j <= bound; j += L) {
+                        FloatVector a = FloatVector.fromMemorySegment(F, xs, (xo + j) * 4, LE);
+                        FloatVector b = FloatVector.fromMemorySegment(F, xs, (xo + half + j) * 4, LE);
+                        FloatVector c = FloatVector.fromArray(F, cs, j), s = FloatVector.fromArray(F, cs, half + j);
+                        a.mul(c).sub(b.mul(s)).intoMemorySegment(os, (oo + j) * 4, LE);
+                        b.mul(c).add(a.mul(s)).intoMemorySegment(os, (oo + half + j) * 4, LE);
+                    }
+                }
+                for (; j < half; j++) {
+                    float a = xs.get(RowIo.JF, (xo + j * xd) * 4), b = xs.get(RowIo.JF, (xo + (half + j) * xd) * 4);
+                    float c = cs[j], s = cs[half + j];
+                    os.set(RowIo.JF, (oo + j * od) * 4, a * c - b * s);
+                    os.set(RowIo.JF, (oo + (half + j) * od) * 4, b * c + a * s);
                 }
             }
-            case I32 -> {
-                for (int i = 0; i < n; i++) dst[pos + i] = seg.get(JI, (elem + i) * 4);
-            }
-            case Q8_0 -> decodeQ8(seg, dt.byteSize(elem), dst, pos, n);
-            case Q4_0 -> decodeQ4(seg, dt.byteSize(elem), dst, pos, n);
-            default -> throw new IllegalArgumentException("cannot decode " + dt);
-        }
-    }
-
-    private static void decodeQ8(MemorySegment seg, long off, float[] dst, int pos, int n) {
-        for (int blk = 0; blk < n / 32; blk++, off += 34) {
-            float d = Float.float16ToFloat(seg.get(JS, off));
-            for (int p = 0; p < 32; p += B.length()) {
-                ByteVector q = ByteVector.fromMemorySegment(B, seg, off + 2 + p, LE);
-                for (int part = 0; part < BPARTS; part++) {
-                    ((FloatVector) q.convertShape(VectorOperators.B2F, F, part)).mul(d).intoArray(dst, pos + blk * 32 + p + part * L);
-                }
-            }
-        }
-    }
-
-    private static void decodeQ4(MemorySegment seg, long off, float[] dst, int pos, int n) {
-        for (int blk = 0; blk < n / 32; blk++, off += 18) {
-            float d = Float.float16ToFloat(seg.get(JS, off));
-            int o = pos + blk * 32;
-            for (int p = 0; p < 16; p += B.length()) {
-                ByteVector q = ByteVector.fromMemorySegment(B, seg, off + 2 + p, LE);
-                for (int part = 0; part < BPARTS; part++) {
-                    IntVector v = (IntVector) q.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
-                    int j = p + part * L;
-                    v.and(15).sub(8).convert(VectorOperators.I2F, 0).reinterpretAsFloats().mul(d).intoArray(dst, o + j);
-                    v.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0).reinterpretAsFloats().mul(d).intoArray(dst, o + 16 + j);
-                }
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------ encode
-
-    /** Encodes {@code src[pos..pos+n)} as {@code dt} (F32, F16, BF16 or I32) at element {@code elem}, contiguous. */
-    static void encode(DType dt, float[] src, int pos, int n, MemorySegment seg, long elem) {
-        switch (dt) {
-            case F32 -> MemorySegment.copy(src, pos, seg, JF, elem * 4, n);
-            case BF16 -> {
-                int i = 0;
-                for (int bound = n - L; i <= bound; i += L) Vec.storeBf16(FloatVector.fromArray(F, src, pos + i), seg, (elem + i) * 2);
-                for (; i < n; i++) seg.set(JS, (elem + i) * 2, dev.mm1j.core.quant.Quant.f32ToBf16(src[pos + i]));
-            }
-            case F16 -> {
-                for (int i = 0; i < n; i++) seg.set(JS, (elem + i) * 2, Float.floatToFloat16(src[pos + i]));
-            }
-            case I32 -> {
-                for (int i = 0; i < n; i++) seg.set(JI, (elem + i) * 4, (int) src[pos + i]);
-            }
-            default -> throw new IllegalArgumentException("cannot encode " + dt);
-        }
-    }
-
-    /** One element of a plain (non-block) dtype as a float. */
-    static float get(DType dt, MemorySegment seg, long elem) {
-        return switch (dt) {
-            case F32 -> seg.get(JF, elem * 4);
-            case F16 -> Float.float16ToFloat(seg.get(JS, elem * 2));
-            case BF16 -> Float.intBitsToFloat((seg.get(JS, elem * 2) & 0xffff) << 16);
-            case I32 -> seg.get(JI, elem * 4);
-            default -> dev.mm1j.core.quant.Quant.getFloat(seg, dt, elem);
-        };
-    }
-
-    /** Stores one element of a plain dtype, rounding like {@link dev.mm1j.core.quant.Quant#setFloat}. */
-    static void set(DType dt, MemorySegment seg, long elem, float v) {
-        switch (dt) {
-            case F32 -> seg.set(JF, elem * 4, v);
-            case F16 -> seg.set(JS, elem * 2, Float.floatToFloat16(v));
-            case BF16 -> seg.set(JS, elem * 2, dev.mm1j.core.quant.Quant.f32ToBf16(v));
-            case I32 -> seg.set(JI, elem * 4, (int) v);
-            default -> throw new IllegalArgumentException("cannot store single elements of " + dt);
         }
     }
 }

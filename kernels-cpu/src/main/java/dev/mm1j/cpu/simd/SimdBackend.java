@@ -17,10 +17,9 @@ public final class SimdBackend extends HostBackend {
     private final Parallel parallel;
     private final Elementwise ew;
     private final Activations act;
-    private final Norms norms;
-    private final Rope rope;
+    private final Rows rows;
     private final Indexing indexing;
-    private final Matmul matmul;
+    private final Products products;
     private final Spatial spatial;
     private final Attention attention;
     /** Whether {@link #prepareWeight} packs Q8_0/Q4_0 weights into panels; whether panel GEMVs keep F32 activations. */
@@ -43,11 +42,10 @@ public final class SimdBackend extends HostBackend {
         Scratch[] scratch = Scratch.forThreads(par.threads());
         this.ew = new Elementwise(par, scratch);
         this.act = new Activations(ew);
-        this.norms = new Norms(ew, scratch);
-        this.rope = new Rope(ew, scratch);
+        this.rows = new Rows(ew, scratch);
         this.indexing = new Indexing(ew, scratch);
-        this.matmul = new Matmul(ew, new Gemm(par, scratch), new Gemv(par, scratch), new PanelGemv(par, scratch), exact);
-        this.spatial = new Spatial(ew, matmul, scratch);
+        this.products = new Products(ew, new Gemm(par, scratch), new Gemv(par, scratch), new PanelGemv(par, scratch), exact);
+        this.spatial = new Spatial(ew, products, scratch);
         this.attention = new Attention(ew, new AttentionDecode(par, scratch), new AttentionPrefill(par, scratch));
     }
 
@@ -70,7 +68,7 @@ public final class SimdBackend extends HostBackend {
 
     @Override
     public void matmul(Tensor out, Tensor x, Tensor w) {
-        matmul.matmul(out, x, w);
+        products.matmul(out, x, w);
     }
 
     /**
@@ -115,27 +113,27 @@ public final class SimdBackend extends HostBackend {
 
     @Override
     public void softmax(Tensor out, Tensor x, boolean causal, long offset) {
-        norms.softmax(out, x, causal, offset);
+        rows.softmax(out, x, causal, offset);
     }
 
     @Override
     public void layerNorm(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps) {
-        norms.layerNorm(out, x, weight, bias, eps);
+        rows.layerNorm(out, x, weight, bias, eps);
     }
 
     @Override
     public void rmsNorm(Tensor out, Tensor x, Tensor weight, float eps) {
-        norms.rmsNorm(out, x, weight, eps);
+        rows.rmsNorm(out, x, weight, eps);
     }
 
     @Override
     public void rope(Tensor out, Tensor x, Tensor positions, Tensor invFreq) {
-        rope.rope(out, x, positions, invFreq);
+        rows.rope(out, x, positions, invFreq);
     }
 
     @Override
     public void mean(Tensor out, Tensor x) {
-        norms.mean(out, x);
+        rows.mean(out, x);
     }
 
     @Override
@@ -180,7 +178,7 @@ public final class SimdBackend extends HostBackend {
 
     @Override
     public void linear(Tensor out, Tensor x, Tensor w, Tensor bias) {
-        matmul.matmul(out, x, w);
+        products.matmul(out, x, w);
         if (bias != null) ew.binary(out, out, bias, false);
     }
 

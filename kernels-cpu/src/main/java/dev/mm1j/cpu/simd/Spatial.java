@@ -15,10 +15,10 @@ import jdk.incubator.vector.FloatVector;
  */
 final class Spatial {
     private final Elementwise ew;
-    private final Matmul matmul;
+    private final Products matmul;
     private final Scratch[] scratch;
 
-    Spatial(Elementwise ew, Matmul matmul, Scratch[] scratch) {
+    Spatial(Elementwise ew, Products matmul, Scratch[] scratch) {
         this.ew = ew;
         this.matmul = matmul;
         this.scratch = scratch;
@@ -90,9 +90,9 @@ final class Spatial {
                                 long ix = ox * stride - padding + kx;
                                 float v = 0f;
                                 if (iy >= 0 && iy < h && ix >= 0 && ix < wd) {
-                                    v = xs.get(Rows.JF, (x.offset() + b * x.stride(0) + iy * x.stride(1) + ix * x.stride(2) + ci * x.stride(3)) * 4);
+                                    v = xs.get(RowIo.JF, (x.offset() + b * x.stride(0) + iy * x.stride(1) + ix * x.stride(2) + ci * x.stride(3)) * 4);
                                 }
-                                cs.set(Rows.JF, o * 4, v);
+                                cs.set(RowIo.JF, o * 4, v);
                             }
                         }
                     }
@@ -120,9 +120,9 @@ final class Spatial {
 
     private static float tap(Tensor w, int ch, int ky, int kx, float[] block) {
         long e = w.offset() + ch * w.stride(0) + ky * w.stride(2) + kx * w.stride(3);
-        if (!w.dtype().isQuantized()) return Rows.get(w.dtype(), w.segment(), e);
+        if (!w.dtype().isQuantized()) return RowIo.get(w.dtype(), w.segment(), e);
         long start = e / 32 * 32;
-        Rows.decode(w.dtype(), w.segment(), start, block, 0, 32);
+        RowIo.decode(w.dtype(), w.segment(), start, block, 0, 32);
         return block[(int) (e - start)];
     }
 
@@ -159,10 +159,10 @@ final class Spatial {
                         for (int kx = 0; kx < kw; kx++) {
                             long ix = ox * stride - padding + kx;
                             if (ix < 0 || ix >= wd) continue;
-                            acc += xs.get(Rows.JF, (xbase + ((b * h + iy) * wd + ix) * c + ch) * 4) * taps[(ky * kw + kx) * c + ch];
+                            acc += xs.get(RowIo.JF, (xbase + ((b * h + iy) * wd + ix) * c + ch) * 4) * taps[(ky * kw + kx) * c + ch];
                         }
                     }
-                    os.set(Rows.JF, (out.offset() + oo + ch) * 4, acc);
+                    os.set(RowIo.JF, (out.offset() + oo + ch) * 4, acc);
                 }
             }
         }
@@ -191,14 +191,14 @@ final class Spatial {
                                 FloatVector.fromArray(F, acc, ch).add(FloatVector.fromMemorySegment(F, xs, (base + ch) * 4, LE)).intoArray(acc, ch);
                             }
                         }
-                        for (; ch < c; ch++) acc[ch] += xs.get(Rows.JF, (base + ch * cs) * 4);
+                        for (; ch < c; ch++) acc[ch] += xs.get(RowIo.JF, (base + ch * cs) * 4);
                     }
                 }
                 float inv = 1f / ((y1 - y0) * (x1 - x0));
                 long oo = out.offset() + (i * ow + j) * c;
                 int ch = 0;
                 for (int bound = c - L; ch <= bound; ch += L) FloatVector.fromArray(F, acc, ch).mul(inv).intoMemorySegment(os, (oo + ch) * 4, LE);
-                for (; ch < c; ch++) os.set(Rows.JF, (oo + ch) * 4, acc[ch] * inv);
+                for (; ch < c; ch++) os.set(RowIo.JF, (oo + ch) * 4, acc[ch] * inv);
             }
         }
     }
@@ -237,7 +237,7 @@ final class Spatial {
                     java.util.Arrays.fill(col, ty * c, ty * c + c, 0f);
                     for (int tx = 0; tx < 4; tx++) {
                         long xx = Math.clamp(ix - 1 + tx, 0, wd - 1);
-                        Rows.readF32(xs, x.offset() + yy * x.stride(0) + xx * x.stride(1), x.stride(2), row, c);
+                        RowIo.readF32(xs, x.offset() + yy * x.stride(0) + xx * x.stride(1), x.stride(2), row, c);
                         float wgt = wx[tx];
                         int ch = 0;
                         for (int bound = c - L; ch <= bound; ch += L) {
@@ -256,7 +256,7 @@ final class Spatial {
                     v.intoMemorySegment(os, (oo + ch) * 4, LE);
                 }
                 for (; ch < c; ch++) {
-                    os.set(Rows.JF, (oo + ch) * 4, col[ch] * wy[0] + col[c + ch] * wy[1] + col[2 * c + ch] * wy[2] + col[3 * c + ch] * wy[3]);
+                    os.set(RowIo.JF, (oo + ch) * 4, col[ch] * wy[0] + col[c + ch] * wy[1] + col[2 * c + ch] * wy[2] + col[3 * c + ch] * wy[3]);
                 }
             }
         }

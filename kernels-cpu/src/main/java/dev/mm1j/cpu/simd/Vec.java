@@ -65,11 +65,11 @@ final class Vec {
         return bits.or(sign).reinterpretAsFloats();
     }
 
-    /** L values of a float row at byte {@code off}, read as F32, F16 or BF16 (dtype code of {@link Rows}). */
+    /** L values of a float row at byte {@code off}, read as F32, F16 or BF16 (dtype code of {@link RowIo}). */
     static FloatVector load(int kind, MemorySegment seg, long off) {
         return switch (kind) {
-            case Rows.F32 -> FloatVector.fromMemorySegment(F, seg, off, LE);
-            case Rows.BF16 -> loadBf16(seg, off);
+            case RowIo.F32 -> FloatVector.fromMemorySegment(F, seg, off, LE);
+            case RowIo.BF16 -> loadBf16(seg, off);
             default -> loadF16(seg, off);
         };
     }

@@ -16,7 +16,7 @@ public final class IndexingCases {
 
     public static List<OpCase> cases() {
         List<OpCase> l = new ArrayList<>();
-        for (DType t : MatmulCases.WEIGHTS) {
+        for (DType t : ProductCases.WEIGHTS) {
             long d = t.isQuantized() ? 64 : 65;
             l.add(OpCase.of(Op.GET_ROWS, t, "table=" + s(101, d) + " ids=[7] (repeats, first and last row)", Budget.EXACT, b -> {
                 b.ops().getRows(b.out(DType.F32, 7, d), b.in(t, 101, d), b.ints(new int[] {100, 0, 5, 5, 99, 0, 42}, 7));
@@ -70,7 +70,7 @@ public final class IndexingCases {
                 }));
             }
         }
-        for (DType w : MatmulCases.WEIGHTS) {
+        for (DType w : ProductCases.WEIGHTS) {
             long k = w.isQuantized() ? 64 : 65;
             l.add(new OpCase("linear", List.of(Op.MATMUL, Op.ADD), w, "x=" + s(7, k) + " w=" + s(31, k) + " bias=[31]", Budget.matmul(w), b -> {
                 b.ops().linear(b.out(DType.F32, 7, 31), b.in(DType.F32, 7, k), b.in(w, 31, k), b.in(DType.F32, 31));

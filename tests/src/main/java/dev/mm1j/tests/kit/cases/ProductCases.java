@@ -11,8 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** matmul: x · wᵀ for every weight dtype; gemv and gemm sizes, odd sizes, large blocked sizes, prepared (repacked) weights, leading batch dims, batched weights, strided x, offset w. */
-public final class MatmulCases {
-    private MatmulCases() {}
+public final class ProductCases {
+    private ProductCases() {}
 
     public static final List<DType> WEIGHTS = List.of(DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0);
 

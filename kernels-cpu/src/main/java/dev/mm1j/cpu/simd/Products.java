@@ -5,12 +5,12 @@ import dev.mm1j.core.Tensor;
 import dev.mm1j.cpu.PackedWeight;
 
 /**
- * matmul front: flattens batch dims, routes each [M, K] · [N, K]ᵀ product to {@link Gemv} (M ≤ 8) or
+ * The products family (matmul): flattens batch dims, routes each [M, K] · [N, K]ᵀ product to {@link Gemv} (M ≤ 8) or
  * {@link Gemm} (to {@link PanelGemv} or the GEMM's panel decoder for weights packed by {@link Panels}),
  * and copies operands whose last dim is strided into contiguous temporaries (views with strided rows are
  * used in place).
  */
-final class Matmul {
+final class Products {
     private final Elementwise ew;
     private final Gemm gemm;
     private final Gemv gemv;
@@ -18,7 +18,7 @@ final class Matmul {
     /** Panel GEMVs with F32 activations (no activation quantization). */
     private final boolean exact;
 
-    Matmul(Elementwise ew, Gemm gemm, Gemv gemv, PanelGemv panelGemv, boolean exact) {
+    Products(Elementwise ew, Gemm gemm, Gemv gemv, PanelGemv panelGemv, boolean exact) {
         this.ew = ew;
         this.gemm = gemm;
         this.gemv = gemv;
@@ -50,7 +50,7 @@ final class Matmul {
                 return;
             }
             for (long b = 0; b < batches; b++) {
-                long xo = Rows.offset(xx, b * m);
+                long xo = RowIo.offset(xx, b * m);
                 long wo = ww.rank() == 3 ? ww.offset() + b * ww.stride(0) : ww.offset();
                 product(out, out.offset() + b * m * n, xx, xo, xx.stride(r - 2), ww, wo, m, n, k);
             }
@@ -100,7 +100,7 @@ final class Matmul {
                 packedProduct(out, out.offset(), xx, xx.offset(), xx.stride(r - 2), pw, batches * m);
                 return;
             }
-            for (long b = 0; b < batches; b++) packedProduct(out, out.offset() + b * m * n, xx, Rows.offset(xx, b * m), xx.stride(r - 2), pw, m);
+            for (long b = 0; b < batches; b++) packedProduct(out, out.offset() + b * m * n, xx, RowIo.offset(xx, b * m), xx.stride(r - 2), pw, m);
         } finally {
             if (xc != null) xc.close();
         }
