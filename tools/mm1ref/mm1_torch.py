@@ -1,4 +1,4 @@
-"""PyTorch reference of the MM1 model contract (/work/shared/spec/MM1.md).
+"""PyTorch reference of the MM1 model contract (docs/spec/MM1.md in the repository).
 
 This file is the executable definition of the spec that golden files are made from. Module names
 mirror the checkpoint tensor names exactly, so `MM1.state_dict()` keys are the safetensors names

@@ -26,6 +26,6 @@ public final class CpuBackendProvider implements BackendProvider {
 
     @Override
     public Backend create(BackendOptions options) {
-        return new CpuBackend(options);
+        return CpuBackend.create(options);
     }
 }

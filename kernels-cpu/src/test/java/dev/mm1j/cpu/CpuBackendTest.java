@@ -28,32 +28,32 @@ class CpuBackendTest {
     @Test
     void eachWidthLoadsItsOwnKernels() {
         int max = FloatVector.SPECIES_PREFERRED.vectorBitSize();
-        try (CpuBackend def = new CpuBackend(BackendOptions.defaults())) {
-            assertEquals(max, def.vectorBits());
-            assertEquals(Runtime.getRuntime().availableProcessors(), def.threads());
+        try (Backend def = CpuBackend.create(BackendOptions.defaults())) {
+            assertEquals(Integer.toString(max), def.settings().get("vector.bits"));
+            assertEquals(Integer.toString(Runtime.getRuntime().availableProcessors()), def.settings().get("threads"));
         }
         for (int bits : Fixtures.widths()) {
-            try (CpuBackend b = new CpuBackend(new BackendOptions(1, Map.of("vector.bits", Integer.toString(bits))))) {
-                assertEquals(bits, b.vectorBits());
+            try (Backend b = CpuBackend.create(new BackendOptions(1, Map.of("vector.bits", Integer.toString(bits))))) {
+                assertEquals(Integer.toString(bits), b.settings().get("vector.bits"));
             }
         }
     }
 
     @Test
     void badWidthsAreClearErrors() {
-        Mm1jException e = assertThrows(Mm1jException.class, () -> new CpuBackend(new BackendOptions(1, Map.of("vector.bits", "100"))));
+        Mm1jException e = assertThrows(Mm1jException.class, () -> CpuBackend.create(new BackendOptions(1, Map.of("vector.bits", "100"))));
         assertTrue(e.getMessage().contains("vector.bits must be 128, 256 or 512"), e.getMessage());
-        e = assertThrows(Mm1jException.class, () -> new CpuBackend(new BackendOptions(1, Map.of("vector.bits", "wide"))));
+        e = assertThrows(Mm1jException.class, () -> CpuBackend.create(new BackendOptions(1, Map.of("vector.bits", "wide"))));
         assertTrue(e.getMessage().contains("'wide'"), e.getMessage());
         if (FloatVector.SPECIES_PREFERRED.vectorBitSize() < 512) {
-            e = assertThrows(Mm1jException.class, () -> new CpuBackend(new BackendOptions(1, Map.of("vector.bits", "512"))));
+            e = assertThrows(Mm1jException.class, () -> CpuBackend.create(new BackendOptions(1, Map.of("vector.bits", "512"))));
             assertTrue(e.getMessage().contains("not supported on this CPU"), e.getMessage());
         }
     }
 
     @Test
     void supportsEveryOpForItsDtypes() {
-        try (CpuBackend b = new CpuBackend(BackendOptions.threads(1))) {
+        try (Backend b = CpuBackend.create(BackendOptions.threads(1))) {
             for (Op op : Op.values()) assertTrue(b.supportsOp(op, op == Op.FILL || op == Op.COPY ? DType.F16 : DType.F32), op.name());
             for (DType w : new DType[] {DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0}) {
                 assertTrue(b.supportsOp(Op.MATMUL, w));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mm1j.core.DType;
 import dev.mm1j.core.Tensor;
+import dev.mm1j.core.backend.Backend;
 import dev.mm1j.core.backend.BackendOptions;
 import dev.mm1j.core.backend.reference.ReferenceBackend;
 import dev.mm1j.core.quant.ErrorBudget;
@@ -22,7 +23,7 @@ final class Fixtures {
     private Fixtures() {}
 
     static final ReferenceBackend REF = new ReferenceBackend();
-    private static final Map<Integer, CpuBackend> BACKENDS = new ConcurrentHashMap<>();
+    private static final Map<Integer, Backend> BACKENDS = new ConcurrentHashMap<>();
 
     /** The vector widths this CPU supports (the argument source of every parameterised test). */
     static List<Integer> widths() {
@@ -33,8 +34,8 @@ final class Fixtures {
     }
 
     /** A 2-thread backend of the given width (shared by the tests, closed at JVM exit). */
-    static CpuBackend cpu(int bits) {
-        return BACKENDS.computeIfAbsent(bits, b -> new CpuBackend(new BackendOptions(2, Map.of("vector.bits", Integer.toString(b)))));
+    static Backend cpu(int bits) {
+        return BACKENDS.computeIfAbsent(bits, b -> CpuBackend.create(new BackendOptions(2, Map.of("vector.bits", Integer.toString(b)))));
     }
 
     static float[] gaussian(long seed, int n) {

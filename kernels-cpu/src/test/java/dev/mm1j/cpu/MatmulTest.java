@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mm1j.core.DType;
 import dev.mm1j.core.Tensor;
+import dev.mm1j.core.backend.Backend;
 import dev.mm1j.core.backend.BackendOptions;
 import dev.mm1j.core.quant.ErrorBudget;
 import java.lang.foreign.ValueLayout;
@@ -62,7 +63,7 @@ class MatmulTest {
     /** More threads than the 64 that per-worker scratch arrays once assumed (a many-core server's --threads). */
     @Test
     void manyThreads() {
-        try (CpuBackend many = new CpuBackend(new BackendOptions(70, Map.of()))) {
+        try (Backend many = CpuBackend.create(new BackendOptions(70, Map.of()))) {
             for (DType dt : WEIGHTS) {
                 for (int m : new int[] {1, 3, 20}) {
                     int k = 256, n = 1280; // 80 GEMV chunks of 16 rows: every thread gets work

@@ -41,35 +41,33 @@ final class TextBench {
         Path path = mo.requireModel();
         err.println("mm1j bench: loading " + path + " ...");
         try (LoadedModel loaded = mo.open(path, "bench", err)) {
-            {
-                TextModel model = loaded.text();
-                Ops ops = loaded.ops();
-                DType kv = kvDtype(mo, loaded);
-                Backend backend = ops.backend();
-                err.println("mm1j bench: " + model.describe() + "; backend " + backend.description() + "; KV cache " + kv);
-                String modelName = model.config().modelType() + " " + human(model.parameterCount()) + " " + model.describe().replaceAll(".*weights ", "");
-                out.printf(Locale.ROOT, "| %-22s | %10s | %-10s | %7s | %6s | %18s | %12s | %9s |%n", "model", "size", "backend", "threads", "test", "t/s", "weights GB/s", "t/s (CPU)");
-                out.printf(Locale.ROOT, "| %-22s | %10s | %-10s | %7s | %6s | %18s | %12s | %9s |%n", "-".repeat(22), "-".repeat(10), "-".repeat(10), "-".repeat(7), "-".repeat(6), "-".repeat(18), "-".repeat(12), "-".repeat(9));
-                String size = String.format(Locale.ROOT, "%.2f GiB", model.weightBytes() / (double) (1L << 30));
-                int threads = mo.threads();
-                SplittableRandom rnd = new SplittableRandom(1234);
-                int vocab = model.config().vocabSize();
-                try (KvCache cache = model.newCache(Math.max(p, n), kv)) {
-                    if (p > 0) {
-                        double[] tps = measure(r, () -> prefill(model, cache, randomIds(rnd, p, vocab)), p, threads);
-                        out.printf(Locale.ROOT, "| %-22s | %10s | %-10s | %7d | %6s | %18s | %12s | %9.2f |%n", modelName, size, backend.name(), threads, "pp" + p, meanSd(tps), "", tps[r]);
-                    }
-                    if (n > 0) {
-                        try (DecodeBatch batch = model.newDecodeBatch(1)) {
-                            double[] tps = measure(r, () -> generate(batch, cache, randomIds(rnd, n, vocab)), n, threads);
-                            double gbs = mean(tps) * model.bytesPerToken() / 1e9;
-                            out.printf(Locale.ROOT, "| %-22s | %10s | %-10s | %7d | %6s | %18s | %12.1f | %9.2f |%n", modelName, size, backend.name(), threads, "tg" + n, meanSd(tps), gbs, tps[r]);
-                        }
+            TextModel model = loaded.text();
+            Ops ops = loaded.ops();
+            DType kv = kvDtype(mo, loaded);
+            Backend backend = ops.backend();
+            err.println("mm1j bench: " + model.describe() + "; backend " + backend.description() + "; KV cache " + kv);
+            String modelName = model.config().modelType() + " " + human(model.parameterCount()) + " " + model.describe().replaceAll(".*weights ", "");
+            out.printf(Locale.ROOT, "| %-22s | %10s | %-10s | %7s | %6s | %18s | %12s | %9s |%n", "model", "size", "backend", "threads", "test", "t/s", "weights GB/s", "t/s (CPU)");
+            out.printf(Locale.ROOT, "| %-22s | %10s | %-10s | %7s | %6s | %18s | %12s | %9s |%n", "-".repeat(22), "-".repeat(10), "-".repeat(10), "-".repeat(7), "-".repeat(6), "-".repeat(18), "-".repeat(12), "-".repeat(9));
+            String size = String.format(Locale.ROOT, "%.2f GiB", model.weightBytes() / (double) (1L << 30));
+            int threads = mo.threads();
+            SplittableRandom rnd = new SplittableRandom(1234);
+            int vocab = model.config().vocabSize();
+            try (KvCache cache = model.newCache(Math.max(p, n), kv)) {
+                if (p > 0) {
+                    double[] tps = measure(r, () -> prefill(model, cache, randomIds(rnd, p, vocab)), p, threads);
+                    out.printf(Locale.ROOT, "| %-22s | %10s | %-10s | %7d | %6s | %18s | %12s | %9.2f |%n", modelName, size, backend.name(), threads, "pp" + p, meanSd(tps), "", tps[r]);
+                }
+                if (n > 0) {
+                    try (DecodeBatch batch = model.newDecodeBatch(1)) {
+                        double[] tps = measure(r, () -> generate(batch, cache, randomIds(rnd, n, vocab)), n, threads);
+                        double gbs = mean(tps) * model.bytesPerToken() / 1e9;
+                        out.printf(Locale.ROOT, "| %-22s | %10s | %-10s | %7d | %6s | %18s | %12.1f | %9.2f |%n", modelName, size, backend.name(), threads, "tg" + n, meanSd(tps), gbs, tps[r]);
                     }
                 }
-                err.printf(Locale.ROOT, "mm1j bench: generation reads %.3f GB of weights per token; t/s (CPU) = tokens / (process CPU time / threads),"
-                    + " what the rate would be with the cores to ourselves (for shared machines)%n", model.bytesPerToken() / 1e9);
             }
+            err.printf(Locale.ROOT, "mm1j bench: generation reads %.3f GB of weights per token; t/s (CPU) = tokens / (process CPU time / threads),"
+                + " what the rate would be with the cores to ourselves (for shared machines)%n", model.bytesPerToken() / 1e9);
         }
         return 0;
     }

@@ -2,7 +2,7 @@ package dev.mm1j.core.backend.reference;
 
 import dev.mm1j.core.Tensor;
 
-/** Reference scaled dot-product attention, written out directly (no composition). */
+/** The attention family, reference: scaled dot-product attention, written out directly (no composition). */
 final class RefAttention {
     private RefAttention() {}
 

@@ -4,7 +4,7 @@ import dev.mm1j.core.DType;
 import dev.mm1j.core.Tensor;
 import dev.mm1j.core.backend.UnaryOp;
 
-/** Reference elementwise ops: copy, fill, add, mul, scale, activations. */
+/** The elementwise family, reference: copy, fill, add, mul, scale, activations. */
 final class RefElementwise {
     private RefElementwise() {}
 

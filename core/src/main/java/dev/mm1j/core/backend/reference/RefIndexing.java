@@ -4,31 +4,9 @@ import dev.mm1j.core.Tensor;
 import java.util.Arrays;
 import java.util.Comparator;
 
-/** Reference ops that index: rotary embedding, row gather, row scatter, top-k, scatter-add. */
+/** The indexing family, reference: row gather, row scatter, top-k, scatter-add. */
 final class RefIndexing {
     private RefIndexing() {}
-
-    /**
-     * Half-split rotary embedding: θ = pos·invFreq[j] (float product, as Hugging Face computes it);
-     * out[j] = x[j]·cos θ − x[j+D/2]·sin θ, out[j+D/2] = x[j+D/2]·cos θ + x[j]·sin θ.
-     */
-    static void rope(Tensor out, Tensor x, Tensor positions, Tensor invFreq) {
-        long t = x.dim(0), heads = x.dim(1), d = x.dim(2), half = d / 2;
-        int[] pos = positions.toIntArray();
-        float[] inv = invFreq.toFloatArray();
-        for (long i = 0; i < t; i++) {
-            for (long h = 0; h < heads; h++) {
-                float[] v = new float[(int) d];
-                for (int j = 0; j < d; j++) v[j] = Strided.get(x, new long[] {i, h, j});
-                for (int j = 0; j < half; j++) {
-                    float theta = (float) pos[(int) i] * inv[j];
-                    float cos = (float) Math.cos(theta), sin = (float) Math.sin(theta);
-                    Strided.set(out, new long[] {i, h, j}, v[j] * cos - v[j + (int) half] * sin);
-                    Strided.set(out, new long[] {i, h, j + half}, v[j + (int) half] * cos + v[j] * sin);
-                }
-            }
-        }
-    }
 
     /** out[t, :] = table[ids[t], :] (dequantized). */
     static void getRows(Tensor out, Tensor table, Tensor ids) {

@@ -2,7 +2,7 @@ package dev.mm1j.core.backend.reference;
 
 import dev.mm1j.core.Tensor;
 
-/** Reference spatial ops on channels-last grids: convolution, adaptive average pooling, bicubic resize. */
+/** The spatial family, reference: on channels-last grids, convolution, adaptive average pooling, bicubic resize. */
 final class RefSpatial {
     private RefSpatial() {}
 

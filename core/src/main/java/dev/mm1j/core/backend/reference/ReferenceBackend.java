@@ -1,18 +1,14 @@
 package dev.mm1j.core.backend.reference;
 
-import dev.mm1j.core.DType;
-import dev.mm1j.core.HostStorage;
 import dev.mm1j.core.Tensor;
-import dev.mm1j.core.backend.Backend;
-import dev.mm1j.core.backend.Op;
+import dev.mm1j.core.backend.HostBackend;
 import dev.mm1j.core.backend.UnaryOp;
-import java.lang.foreign.MemorySegment;
 
 /**
  * The reference backend: plain scalar Java, sums in double, the definition of every op. Slow by design;
  * every other backend is tested against it. Works on any host tensor (allocated, wrapped or mapped).
  */
-public final class ReferenceBackend implements Backend {
+public final class ReferenceBackend extends HostBackend {
 
     public static final String NAME = "reference";
 
@@ -27,40 +23,8 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
-    public Tensor allocate(DType dtype, long... shape) {
-        long n = Tensor.numel(shape);
-        return Tensor.contiguous(HostStorage.allocate(dtype.byteSize(n), this), dtype, shape, true);
-    }
-
-    @Override
-    public boolean isHost() {
-        return true;
-    }
-
-    @Override
-    public void copyIn(Tensor dst, MemorySegment src) {
-        MemorySegment.copy(src, 0, dst.segment(), dst.byteOffset(), dst.byteSize());
-    }
-
-    @Override
-    public void copyOut(Tensor src, MemorySegment dst) {
-        MemorySegment.copy(src.segment(), src.byteOffset(), dst, 0, src.byteSize());
-    }
-
-    @Override
-    public boolean supportsOp(Op op, DType dtype) {
-        return switch (op) {
-            case MATMUL, GET_ROWS, CONV2D -> dtype.isComputable() && dtype != DType.I32;
-            case COPY -> dtype.isComputable();
-            case FILL -> dtype.isComputable() && !dtype.isQuantized();
-            case ATTENTION, SET_ROWS -> dtype.isFloat();
-            default -> dtype == DType.F32;
-        };
-    }
-
-    @Override
     public void matmul(Tensor out, Tensor x, Tensor w) {
-        RefMatmul.matmul(out, x, w);
+        RefProducts.matmul(out, x, w);
     }
 
     @Override
@@ -95,27 +59,27 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public void softmax(Tensor out, Tensor x, boolean causal, long offset) {
-        RefNorms.softmax(out, x, causal, offset);
+        RefRows.softmax(out, x, causal, offset);
     }
 
     @Override
     public void layerNorm(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps) {
-        RefNorms.layerNorm(out, x, weight, bias, eps);
+        RefRows.layerNorm(out, x, weight, bias, eps);
     }
 
     @Override
     public void rmsNorm(Tensor out, Tensor x, Tensor weight, float eps) {
-        RefNorms.rmsNorm(out, x, weight, eps);
+        RefRows.rmsNorm(out, x, weight, eps);
     }
 
     @Override
     public void rope(Tensor out, Tensor x, Tensor positions, Tensor invFreq) {
-        RefIndexing.rope(out, x, positions, invFreq);
+        RefRows.rope(out, x, positions, invFreq);
     }
 
     @Override
     public void mean(Tensor out, Tensor x) {
-        RefNorms.mean(out, x);
+        RefRows.mean(out, x);
     }
 
     @Override

@@ -2,9 +2,9 @@ package dev.mm1j.core.backend.reference;
 
 import dev.mm1j.core.Tensor;
 
-/** Reference row-wise ops over the last dim: softmax, layer norm, RMS norm, mean. */
-final class RefNorms {
-    private RefNorms() {}
+/** The rows family, reference: ops over the last dim of each row: softmax, layer norm, RMS norm, mean, rope. */
+final class RefRows {
+    private RefRows() {}
 
     /** Visits every row (all indices but the last dim) with its element offset in each tensor. */
     private interface RowVisitor {
@@ -104,5 +104,27 @@ final class RefNorms {
             System.arraycopy(idx, 0, oi, 0, oi.length);
             Strided.set(out, oi, (float) (s / v.length));
         });
+    }
+
+    /**
+     * Half-split rotary embedding: θ = pos·invFreq[j] (float product, as Hugging Face computes it);
+     * out[j] = x[j]·cos θ − x[j+D/2]·sin θ, out[j+D/2] = x[j+D/2]·cos θ + x[j]·sin θ.
+     */
+    static void rope(Tensor out, Tensor x, Tensor positions, Tensor invFreq) {
+        long t = x.dim(0), heads = x.dim(1), d = x.dim(2), half = d / 2;
+        int[] pos = positions.toIntArray();
+        float[] inv = invFreq.toFloatArray();
+        for (long i = 0; i < t; i++) {
+            for (long h = 0; h < heads; h++) {
+                float[] v = new float[(int) d];
+                for (int j = 0; j < d; j++) v[j] = Strided.get(x, new long[] {i, h, j});
+                for (int j = 0; j < half; j++) {
+                    float theta = (float) pos[(int) i] * inv[j];
+                    float cos = (float) Math.cos(theta), sin = (float) Math.sin(theta);
+                    Strided.set(out, new long[] {i, h, j}, v[j] * cos - v[j + (int) half] * sin);
+                    Strided.set(out, new long[] {i, h, j + half}, v[j + (int) half] * cos + v[j] * sin);
+                }
+            }
+        }
     }
 }

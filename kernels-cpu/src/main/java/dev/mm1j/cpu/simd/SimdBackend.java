@@ -1,15 +1,20 @@
 package dev.mm1j.cpu.simd;
 
 import dev.mm1j.core.Tensor;
+import dev.mm1j.core.backend.HostBackend;
 import dev.mm1j.core.backend.UnaryOp;
-import dev.mm1j.cpu.Kernels;
+import dev.mm1j.cpu.CpuBackend;
 import dev.mm1j.cpu.Parallel;
+import java.util.Map;
 
 /**
- * Every op of the CPU backend for this copy's vector species ({@link Vec#BITS}), one class per op family.
- * Created by {@link dev.mm1j.cpu.CpuBackend}, directly or through a {@link dev.mm1j.cpu.SpeciesClassLoader}.
+ * The Vector API CPU backend for this copy's vector species ({@link Vec#BITS}): host memory ({@link HostBackend}), a
+ * thread pool, and every op handed to its op family's class (the one forwarding layer). Made by
+ * {@link CpuBackend#create}, from the class path (the preferred width) or through a
+ * {@link dev.mm1j.cpu.SpeciesClassLoader} (another width), so it is only ever used as a {@code Backend}.
  */
-public final class VectorKernels implements Kernels {
+public final class SimdBackend extends HostBackend {
+    private final Parallel parallel;
     private final Elementwise ew;
     private final Activations act;
     private final Norms norms;
@@ -19,7 +24,13 @@ public final class VectorKernels implements Kernels {
     private final Spatial spatial;
     private final Attention attention;
 
-    public VectorKernels(Parallel par) {
+    /** A backend on {@code threads} threads (the caller included); it owns the pool it starts. */
+    public SimdBackend(int threads) {
+        this(new Parallel(threads));
+    }
+
+    private SimdBackend(Parallel par) {
+        this.parallel = par;
         Scratch[] scratch = Scratch.forThreads(par.threads());
         this.ew = new Elementwise(par, scratch);
         this.act = new Activations(ew);
@@ -32,8 +43,19 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
-    public int bits() {
-        return Vec.BITS;
+    public String name() {
+        return CpuBackend.NAME;
+    }
+
+    @Override
+    public String description() {
+        return "cpu (Vector API, " + Vec.BITS + "-bit vectors, " + parallel.threads() + " threads)";
+    }
+
+    /** {@code vector.bits}: the width the kernels were compiled for; {@code threads}: the pool's size. */
+    @Override
+    public Map<String, String> settings() {
+        return Map.of("vector.bits", Integer.toString(Vec.BITS), "threads", Integer.toString(parallel.threads()));
     }
 
     @Override
@@ -148,5 +170,7 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
-    public void close() {}
+    public void close() {
+        parallel.close();
+    }
 }

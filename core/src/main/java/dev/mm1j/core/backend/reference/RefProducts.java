@@ -2,9 +2,9 @@ package dev.mm1j.core.backend.reference;
 
 import dev.mm1j.core.Tensor;
 
-/** Reference matrix products. */
-final class RefMatmul {
-    private RefMatmul() {}
+/** The products family, reference: matmul (activations times transposed weights of any dtype). */
+final class RefProducts {
+    private RefProducts() {}
 
     /**
      * out[..., m, n] = Σ_k x[..., m, k] · w[(b,) n, k]; x F32 [..., M, K], w any dtype [N, K] or [B, N, K].
