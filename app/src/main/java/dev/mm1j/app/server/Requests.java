@@ -15,9 +15,11 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Turns the JSON of {@code /v1/chat/completions} and {@code /v1/completions} into a {@link Request}: the
- * messages rendered in the model's chat format (images from {@code image_url} parts, in order), tokenized, the
+ * messages rendered in the model's chat format (images from {@code image_url} parts of the last user turn, in
+ * order), tokenized with the special tokens written in the text left as text (unless {@code --parse-special}), the
  * images decoded and preprocessed, the sampling options checked, the length checked against the context. Every
- * problem is a 4xx {@link ApiException} naming the field. Runs on the HTTP threads.
+ * problem is a 4xx {@link ApiException} naming the field. Runs on the HTTP threads, inside the bounded preparing
+ * section of {@link Admission}.
  */
 final class Requests {
     /** A parsed request: what to generate and how to answer. */
@@ -37,7 +39,7 @@ final class Requests {
         this.vocab = model.text().config().vocabSize();
         this.config = config;
         this.encoder = model.images();
-        this.images = encoder == null ? null : new ImageInputs(encoder, config.maxImagePixels(), config.allowLocalFiles(), config.maxBodyBytes());
+        this.images = encoder == null ? null : new ImageInputs(encoder, config.maxImagePixels(), config.localFiles(), config.maxBodyBytes());
     }
 
     // ================================================================== chat
@@ -50,13 +52,14 @@ final class Requests {
         List<ChatMessage> messages = new ArrayList<>();
         List<String> imageUrls = new ArrayList<>();
         List<String> imageParams = new ArrayList<>();
+        List<String> imageOwners = new ArrayList<>(); // the content field of each image's message
         for (int i = 0; i < raw.size(); i++) {
             JsonFields m = JsonFields.of(raw.get(i), "messages[" + i + "]");
             String role = m.requireString("role");
             if (role.equals("developer")) role = "system";
             if (!role.equals("system") && !role.equals("user") && !role.equals("assistant")) {
-                throw ApiException.badRequest(m.name("role"), "'" + m.name("role") + "' must be system, developer, user or assistant, got '" + role + "'"
-                    + (role.equals("tool") || role.equals("function") ? " (tools are not supported)" : ""));
+                throw ApiException.badRequest(m.name("role"), "'" + m.name("role") + "' must be system, developer, user or assistant, got '"
+                    + JsonFields.brief(role) + "'" + (role.equals("tool") || role.equals("function") ? " (tools are not supported)" : ""));
             }
             if (m.has("tool_calls") || m.has("function_call")) throw ApiException.badRequest(m.name("tool_calls"), "tool calls are not supported");
             int before = imageUrls.size();
@@ -65,8 +68,10 @@ final class Requests {
             if (imgs > 0 && !role.equals("user")) {
                 throw ApiException.badRequest(m.name("content"), "'" + m.name("content") + "': images can only be sent in user messages");
             }
+            for (int k = 0; k < imgs; k++) imageOwners.add(m.name("content"));
             messages.add(new ChatMessage(role, text, imgs));
         }
+        messages = imagesInTheLastTurn(messages, imageOwners);
         GenOptions opt = options(body);
         if (imageUrls.size() > config.maxImages()) {
             throw ApiException.badRequest("messages", "the request has " + imageUrls.size() + " images; this server accepts at most " + config.maxImages() + " per request");
@@ -74,7 +79,7 @@ final class Requests {
         if (!imageUrls.isEmpty() && images == null) {
             throw ApiException.badRequest(imageParams.getFirst(), "this model (" + config.modelName() + ") takes no images: send text only");
         }
-        int[] ids = chat.promptIds(messages);
+        int[] ids = chat.promptIds(messages, config.parseSpecial());
         checkImageTokens(ids, imageUrls.size(), "messages");
         if (encoder == null) {
             return new Parsed(new Request(id, ids, List.of(), maxTokens(ids.length, opt), opt.sampling, opt.stops, opt.ignoreEos, chat.spaceBeforeAnswer(),
@@ -91,6 +96,39 @@ final class Requests {
             inputs.forEach(ImageEncoder.Input::close);
             throw e;
         }
+    }
+
+    /**
+     * Images go with the question they are about: they may only be in the last user turn (the user messages after
+     * the last assistant or system message), never in an earlier one, whose images a chat format would place in a
+     * past turn that the model was not trained to look back at. A last turn of several user messages with images
+     * (an image in one message, the question in the next, as some clients send them) becomes one message: the
+     * texts joined by line breaks, the images in order.
+     */
+    private static List<ChatMessage> imagesInTheLastTurn(List<ChatMessage> messages, List<String> imageOwners) {
+        int turn = messages.size();
+        while (turn > 0 && messages.get(turn - 1).role().equals("user")) turn--;
+        int earlier = 0;
+        for (int i = 0; i < turn; i++) earlier += messages.get(i).images();
+        if (earlier > 0) {
+            throw ApiException.badRequest(imageOwners.getFirst(), "'" + imageOwners.getFirst() + "': images can only be sent in the last user "
+                + "message, with the question about them; this server does not carry images across turns: send them again as image_url "
+                + "parts of the last user message (earlier turns as text)");
+        }
+        if (messages.size() - turn < 2) return messages;
+        int images = 0;
+        for (int i = turn; i < messages.size(); i++) images += messages.get(i).images();
+        if (images == 0) return messages;
+        StringBuilder text = new StringBuilder();
+        for (int i = turn; i < messages.size(); i++) {
+            String t = messages.get(i).content();
+            if (t.isEmpty()) continue;
+            if (!text.isEmpty()) text.append('\n');
+            text.append(t);
+        }
+        List<ChatMessage> out = new ArrayList<>(messages.subList(0, turn));
+        out.add(new ChatMessage("user", text.toString(), images));
+        return out;
     }
 
     /** The text of a message's content (a string or an array of parts); image parts add their URL to {@code urls}. */
@@ -136,15 +174,22 @@ final class Requests {
         }
     }
 
-    /** The prompt must hold exactly one image id per image: a literal "<image>" in the text would shift them. */
+    /**
+     * The prompt must hold exactly one image id per image: the chat format places one per image, and text cannot
+     * add any (special tokens written in text stay text unless --parse-special).
+     */
     private void checkImageTokens(int[] ids, int images, String param) {
         if (encoder == null) return;
         int img = encoder.imageTokenId();
         int found = 0;
         for (int id : ids) if (id == img) found++;
-        if (found != images) {
-            throw ApiException.badRequest(param, "the text holds the image placeholder '" + chat.tokenizer().token(img)
-                + "' " + (found - images) + " time(s) too many; images are given as image_url parts, not as text");
+        if (found > images) {
+            throw ApiException.badRequest(param, "the text holds the image placeholder '" + chat.tokenizer().token(img) + "' " + (found - images)
+                + " time(s) more than the request has images; images are given as image_url parts, not as text");
+        }
+        if (found < images) {
+            throw ApiException.badRequest(param, "the request has " + images + " image(s) but the chat format '" + chat.template().name().toLowerCase(java.util.Locale.ROOT)
+                + "' placed " + found + " image placeholder(s) in the prompt: this format cannot show images to the model (serve it with its own format, e.g. --template mm1)");
         }
     }
 
@@ -159,11 +204,12 @@ final class Requests {
         Object p = body.raw("prompt");
         if (p == null) throw body.missing("prompt");
         Tokenizer tok = chat.tokenizer();
+        boolean special = config.parseSpecial();
         int[] ids;
         if (p instanceof String s) {
-            ids = tok.encode(s, true);
+            ids = special ? tok.encode(s, true) : tok.encodeLiteral(s, true);
         } else if (p instanceof List<?> l && l.size() == 1 && l.getFirst() instanceof String s) {
-            ids = tok.encode(s, true);
+            ids = special ? tok.encode(s, true) : tok.encodeLiteral(s, true);
         } else if (p instanceof List<?> l && !l.isEmpty() && l.stream().allMatch(o -> o instanceof Long)) {
             ids = new int[l.size()];
             for (int i = 0; i < ids.length; i++) {
