@@ -32,7 +32,7 @@ final class HttpIo {
             try {
                 declared = Long.parseLong(cl.trim());
             } catch (NumberFormatException e) {
-                throw ApiException.badRequest(null, "invalid Content-Length '" + JsonFields.brief(cl) + "'");
+                throw ApiException.badRequest(null, "invalid Content-Length '" + JsonFields.cut(cl) + "'");
             }
             if (declared > limit) throw bodyTooLarge(ex, declared + " bytes", limit);
         }

@@ -79,7 +79,7 @@ final class ImageInputs {
         int semi = media.indexOf(';');
         if (semi >= 0) media = media.substring(0, semi);
         if (!media.isEmpty() && !media.startsWith("image/")) {
-            throw ApiException.badRequest(param, "'" + param + "': the data URL holds '" + JsonFields.brief(media) + "', not an image (image/png or image/jpeg)");
+            throw ApiException.badRequest(param, "'" + param + "': the data URL holds '" + JsonFields.cut(media) + "', not an image (image/png or image/jpeg)");
         }
         try {
             return Base64.getDecoder().decode(WHITESPACE.matcher(url.substring(comma + 1)).replaceAll(""));

@@ -122,11 +122,11 @@ public final class OpenAiServer implements AutoCloseable {
     // ================================================================== routing
 
     /** Every exchange: never throws, always answers unless the connection is gone. */
-    private void handle(HttpExchange ex) {
+    void handle(HttpExchange ex) {
         String rid = "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
         try (ex) {
-            ex.getResponseHeaders().set("X-Request-Id", rid);
             try {
+                ex.getResponseHeaders().set("X-Request-Id", rid);
                 route(ex, rid);
             } catch (ApiException e) {
                 answer(ex, e);
@@ -136,19 +136,29 @@ public final class OpenAiServer implements AutoCloseable {
                 // a limit of the ConnectionGuard ran out while waiting: the connection is closed
             } catch (Throwable t) {
                 internalErrors.incrementAndGet();
-                log.accept("request " + rid + ": internal error on " + ex.getRequestMethod() + " " + ex.getRequestURI().getRawPath() + ": " + stackTrace(t));
+                try {
+                    log.accept("request " + rid + ": internal error on " + describe(ex) + ": " + stackTrace(t));
+                } catch (Throwable ignored) {
+                    // a failing log must not stop the answer
+                }
                 answer(ex, internal(rid));
-                if (t instanceof Error e && !(t instanceof OutOfMemoryError || t instanceof StackOverflowError)) throw e;
             }
         } catch (Throwable ignored) {
             // closing failed: the connection is dropped by the JDK's server
         }
     }
 
-    /** An error answer, if the status can still be sent; never throws. */
+    /** An error answer (as the last event of a stream already under way); never throws. */
     private static void answer(HttpExchange ex, ApiException e) {
         try {
-            if (ex.getResponseCode() != -1) return; // headers already sent (a stream): the stream ends with its error event
+            if (ex.getResponseCode() != -1) {
+                if (String.valueOf(ex.getResponseHeaders().getFirst("Content-Type")).startsWith("text/event-stream")) {
+                    java.io.OutputStream os = ex.getResponseBody();
+                    HttpIo.event(os, e.body());
+                    HttpIo.write(os, DONE);
+                }
+                return;
+            }
             if (e.status() == 429 || e.status() == 503) ex.getResponseHeaders().set("Retry-After", "1");
             HttpIo.sendJson(ex, e.status(), e.body());
         } catch (Throwable ignored) {
@@ -158,6 +168,15 @@ public final class OpenAiServer implements AutoCloseable {
 
     private static ApiException internal(String rid) {
         return ApiException.internal("Internal server error (request id " + rid + "); the details are in the server's log");
+    }
+
+    /** "METHOD /path" of an exchange, whatever state it is in. */
+    private static String describe(HttpExchange ex) {
+        try {
+            return ex.getRequestMethod() + " " + ex.getRequestURI().getRawPath();
+        } catch (Throwable t) {
+            return "(a request that cannot be described: " + t.getClass().getSimpleName() + ")";
+        }
     }
 
     private static String stackTrace(Throwable t) {
@@ -200,11 +219,11 @@ public final class OpenAiServer implements AutoCloseable {
                 if (path.startsWith("/v1/models/")) {
                     requireMethod(ex, method, path, "GET");
                     String id = path.substring("/v1/models/".length());
-                    if (!id.equals(config.modelName())) throw ApiException.modelNotFound(JsonFields.brief(id), config.modelName());
+                    if (!id.equals(config.modelName())) throw ApiException.modelNotFound(JsonFields.cut(id), config.modelName());
                     HttpIo.sendJson(ex, 200, Responses.model(id, created));
                     return;
                 }
-                throw ApiException.notFound("Unknown route: " + JsonFields.brief(method) + " " + JsonFields.brief(path)
+                throw ApiException.notFound("Unknown route: " + JsonFields.cut(method) + " " + JsonFields.cut(path)
                     + " (this server has POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health)");
             }
         }
@@ -219,7 +238,7 @@ public final class OpenAiServer implements AutoCloseable {
         String host = ex.getRequestHeaders().getFirst("Host");
         if (host == null || isLocalName(host, config.host())) return;
         forbiddenHosts.incrementAndGet();
-        throw new ApiException(403, "invalid_request_error", "forbidden_host", null, "The Host header '" + JsonFields.brief(host)
+        throw new ApiException(403, "invalid_request_error", "forbidden_host", null, "The Host header '" + JsonFields.cut(host)
             + "' does not name this server, which listens on " + config.host() + " only; use http://127.0.0.1:" + port()
             + " or http://localhost:" + port() + " (start it with --host to serve other names)");
     }
@@ -251,7 +270,7 @@ public final class OpenAiServer implements AutoCloseable {
         ex.getResponseHeaders().set("Connection", "close");
         throw new ApiException(415, "invalid_request_error", "unsupported_media_type", null, type == null
             ? "The request has no Content-Type: send the JSON body with 'Content-Type: application/json'"
-            : "The Content-Type is '" + JsonFields.brief(type) + "': send the JSON body with 'Content-Type: application/json'");
+            : "The Content-Type is '" + JsonFields.cut(type) + "': send the JSON body with 'Content-Type: application/json'");
     }
 
     private static void requireMethod(HttpExchange ex, String method, String path, String allowed) {

@@ -59,7 +59,7 @@ final class Requests {
             if (role.equals("developer")) role = "system";
             if (!role.equals("system") && !role.equals("user") && !role.equals("assistant")) {
                 throw ApiException.badRequest(m.name("role"), "'" + m.name("role") + "' must be system, developer, user or assistant, got '"
-                    + JsonFields.brief(role) + "'" + (role.equals("tool") || role.equals("function") ? " (tools are not supported)" : ""));
+                    + JsonFields.cut(role) + "'" + (role.equals("tool") || role.equals("function") ? " (tools are not supported)" : ""));
             }
             if (m.has("tool_calls") || m.has("function_call")) throw ApiException.badRequest(m.name("tool_calls"), "tool calls are not supported");
             int before = imageUrls.size();
@@ -156,7 +156,7 @@ final class Requests {
                     urls.add(url);
                     params.add(p.name("image_url"));
                 }
-                default -> throw ApiException.badRequest(p.name("type"), "'" + p.name("type") + "' must be 'text' or 'image_url', got '" + type + "'"
+                default -> throw ApiException.badRequest(p.name("type"), "'" + p.name("type") + "' must be 'text' or 'image_url', got '" + JsonFields.cut(type) + "'"
                     + (type.equals("input_audio") || type.equals("file") ? " (not supported)" : ""));
             }
         }
@@ -236,7 +236,7 @@ final class Requests {
 
     private void checkModel(JsonFields body) {
         String m = body.string("model", null);
-        if (m != null && !m.equals(config.modelName())) throw ApiException.modelNotFound(m, config.modelName());
+        if (m != null && !m.equals(config.modelName())) throw ApiException.modelNotFound(JsonFields.cut(m), config.modelName());
     }
 
     private GenOptions options(JsonFields b) {
