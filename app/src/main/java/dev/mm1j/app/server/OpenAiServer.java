@@ -116,6 +116,7 @@ public final class OpenAiServer implements AutoCloseable {
         engine.shutdown(config.shutdownGrace());
         http.stop(1);
         guard.close();
+        admission.close();
         engine.close();
     }
 
@@ -342,7 +343,7 @@ public final class OpenAiServer implements AutoCloseable {
                 }
                 JsonFields body = JsonFields.root(json);
                 return chat ? requests.chat(body, id) : requests.completion(body, id);
-            });
+            }, parsed -> parsed.gen().release());
             Request gen = p.gen();
             try {
                 engine.submit(gen);
