@@ -18,7 +18,7 @@ final class KernelSources {
 
     private KernelSources() {}
 
-    /** The text of resource {@code name} (e.g. "gemv.cu" or "common.cuh"). */
+    /** The text of resource {@code name} (e.g. "products.cu" or "common.cuh"). */
     static String read(String name) {
         try (InputStream in = KernelSources.class.getResourceAsStream(DIR + name)) {
             if (in == null) throw new Mm1jException("[cuda] kernel source " + DIR + name + " is missing from the class path");

@@ -1,4 +1,5 @@
-// attention.cu: fused scaled dot-product attention, flash style (online softmax, no score matrix in memory).
+// attention.cu (CudaAttention): fused scaled dot-product attention, flash style (online softmax, no score
+// matrix in memory).
 //
 // q [B, Tq, H, D] F32, k [B, Tk, KV, D] and v [B, Tk, KV, Dv] in F32, F16 or BF16 (a 16-bit KV cache),
 // out [B, Tq, H, Dv] F32; any strides with the last dim contiguous (the host copies otherwise). Query head

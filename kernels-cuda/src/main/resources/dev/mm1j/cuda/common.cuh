@@ -25,7 +25,7 @@ typedef unsigned char u8;
 #define ERR_INDEX_ADD 2
 #define ERR_SET_ROWS 3
 
-// Up to 6 dims after the host merged every dim it could (CudaBackend collapses shapes jointly over all
+// Up to 6 dims after the host merged every dim it could (CudaElementwise collapses shapes jointly over all
 // operands, so contiguous tensors arrive as rank 1). Passed by value as kernel parameters.
 #define MAX_RANK 6
 struct Dims { i64 n[MAX_RANK]; };

@@ -1,4 +1,5 @@
-// elementwise.cu: copy (strided, dtype conversion), fill, add/mul/swiglu (broadcast), scale, activations.
+// elementwise.cu (CudaElementwise): copy (strided, dtype conversion), fill, add/mul/swiglu (broadcast), scale,
+// activations.
 // Every kernel walks n elements with a grid-stride loop; operands are described by a shared shape and
 // one stride set each (broadcast dims have stride 0). Pointers already include each view's offset.
 #include "common.cuh"

@@ -1,4 +1,4 @@
-// indexing.cu: embedding gather, row scatter (KV cache writes), top-k, scatter-add (the MoE combine).
+// indexing.cu (CudaIndexing): embedding gather, row scatter (KV cache writes), top-k, scatter-add (the MoE combine).
 // Ids outside their table are not read or written: the kernel records the error in the backend's device
 // error word, which the host checks at the next synchronize / copyOut and turns into an exception.
 #include "common.cuh"

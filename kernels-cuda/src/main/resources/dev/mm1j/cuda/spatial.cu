@@ -1,5 +1,5 @@
-// spatial.cu: channels-last grids. Direct 2-D convolution (any stride, padding, groups: the C-Abstractor's
-// depthwise 3x3), adaptive average pooling and bicubic resize. One thread per output element, channel
+// spatial.cu (CudaSpatial): channels-last grids. Direct 2-D convolution (any stride, padding, groups: the
+// C-Abstractor's depthwise 3x3), adaptive average pooling and bicubic resize. One thread per output element, channel
 // fastest so neighbouring threads touch neighbouring memory.
 #include "common.cuh"
 

@@ -191,7 +191,7 @@ class DispatchTest {
         try (Tensor q = dev(DType.F32, 32, 2, 256); Tensor k = dev(DType.F16, 32, 1, 256); Tensor o = cuda.allocate(DType.F32, 32, 2, 256)) {
             ops.attention(o, q, k, k, 0.1f, false, 0);
             assertTrue(dev.allowedShared > 48 * 1024);
-            assertEquals(CudaProducts.attentionShared(256, 256, 16), last().shared());
+            assertEquals(CudaAttention.attentionShared(256, 256, 16), last().shared());
         }
         try (Tensor q = dev(DType.F32, 4, 2, 300); Tensor k = dev(DType.F32, 4, 2, 300); Tensor o = cuda.allocate(DType.F32, 4, 2, 300)) {
             List<Kernel> ks = kernelsOf(() -> ops.attention(o, q, k, k, 0.1f, false, 0));

@@ -3,6 +3,7 @@ package dev.mm1j.model;
 import dev.mm1j.core.Mm1jException;
 import dev.mm1j.model.generation.ChatMessage;
 import dev.mm1j.model.generation.ChatTemplate;
+import dev.mm1j.model.generation.JinjaChatTemplate;
 import dev.mm1j.model.generation.TextStream;
 import dev.mm1j.model.tokenizer.StreamingDecoder;
 import dev.mm1j.model.tokenizer.Tokenizer;
@@ -13,20 +14,23 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * How a loaded model talks: its chat template, the system message the template adds when a conversation has none
- * (Qwen's), the ids that end an answer (the config's and the tokenizer's EOS and the template's end-of-turn
- * tokens), and the text of generated ids as it streams. Immutable and thread-safe.
+ * How a loaded model talks: its chat template — the checkpoint's own Jinja template ({@link JinjaChatTemplate}, as
+ * transformers renders it), or a built-in {@link ChatTemplate} format ({@code --template}, or recognised from the
+ * model type when the checkpoint has no template) — the ids that end an answer (the config's and the tokenizer's EOS
+ * and the format's end-of-turn tokens), and the text of generated ids as it streams. Immutable and thread-safe.
  */
 public final class ChatFormat {
-    private final ChatTemplate template;
+    private final ChatTemplate template; // the built-in format in use, or the one the Jinja template is recognised as
+    private final JinjaChatTemplate jinja; // the checkpoint's own template, or null
     private final Tokenizer tokenizer;
-    private final String defaultSystem;
+    private final String defaultSystem;  // built-in formats only: the system message the checkpoint's template adds
     private final int[] stopTokens;
 
-    ChatFormat(ChatTemplate template, Tokenizer tokenizer, String defaultSystem, int[] configEos) {
+    ChatFormat(ChatTemplate template, JinjaChatTemplate jinja, Tokenizer tokenizer, String defaultSystem, int[] configEos) {
         this.template = template;
+        this.jinja = jinja;
         this.tokenizer = tokenizer;
-        this.defaultSystem = defaultSystem;
+        this.defaultSystem = jinja == null ? defaultSystem : null;
         Set<Integer> ids = new LinkedHashSet<>();
         for (int e : configEos) ids.add(e);
         if (tokenizer.eosId() >= 0) ids.add(tokenizer.eosId());
@@ -37,8 +41,19 @@ public final class ChatFormat {
         this.stopTokens = ids.stream().mapToInt(Integer::intValue).toArray();
     }
 
+    /** The built-in format in use, or the one the checkpoint's template is recognised as (its end-of-turn tokens). */
     public ChatTemplate template() {
         return template;
+    }
+
+    /** The checkpoint's own template when it is the one in use, else null. */
+    public JinjaChatTemplate jinja() {
+        return jinja;
+    }
+
+    /** What renders prompts, for messages: the template's file, or the built-in format's name. */
+    public String describe() {
+        return jinja != null ? "the checkpoint's chat template (" + jinja.origin() + ")" : template.name().toLowerCase(java.util.Locale.ROOT) + " format";
     }
 
     public Tokenizer tokenizer() {
@@ -57,12 +72,13 @@ public final class ChatFormat {
 
     /** The conversation as text in this format; with {@code addGenerationPrompt} it ends where the answer starts. */
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        if (jinja != null) return jinja.render(messages, addGenerationPrompt);
         return template.render(messages, addGenerationPrompt, token(tokenizer.bosId()), token(tokenizer.eosId()), defaultSystem);
     }
 
-    /** The ids of rendered text: the format writes its special tokens (BOS included) itself, except RAW, which gets the tokenizer's. */
+    /** The ids of rendered text: templates write their special tokens (BOS included) themselves, except RAW, which gets the tokenizer's. */
     public int[] encode(String rendered) {
-        return tokenizer.encode(rendered, template == ChatTemplate.RAW);
+        return tokenizer.encode(rendered, addsSpecial());
     }
 
     /**
@@ -87,16 +103,20 @@ public final class ChatFormat {
     public int[] promptIds(List<ChatMessage> messages, boolean parseSpecialInContent) {
         if (parseSpecialInContent) return encode(render(messages, true));
         List<ChatMessage> marked = new ArrayList<>(messages.size());
-        for (ChatMessage m : messages) marked.add(new ChatMessage(m.role(), mark(m.content()), m.images()));
+        for (ChatMessage m : messages) {
+            List<ChatMessage.Part> parts = new ArrayList<>(m.parts().size());
+            for (ChatMessage.Part p : m.parts()) parts.add(p instanceof ChatMessage.Text t ? new ChatMessage.Text(mark(t.text())) : p);
+            marked.add(ChatMessage.of(m.role(), parts));
+        }
         String rendered = render(marked, true);
         StringBuilder text = new StringBuilder(rendered.length());
         int[] spans = new int[2 * messages.size() + 2];
         int n = 0;
-        boolean open = false;
+        boolean open = false, broken = false;
         for (int i = 0; i < rendered.length(); i++) {
             char c = rendered.charAt(i);
             if (c == OPEN || c == CLOSE) {
-                if ((c == OPEN) == open) throw new Mm1jException("chat format " + template + ": the rendered prompt does not keep each message's content in one piece");
+                broken |= (c == OPEN) == open;
                 if (n == spans.length) spans = Arrays.copyOf(spans, n * 2);
                 spans[n++] = text.length();
                 open = !open;
@@ -104,20 +124,49 @@ public final class ChatFormat {
                 text.append(c);
             }
         }
-        if (open) throw new Mm1jException("chat format " + template + ": the rendered prompt does not keep each message's content in one piece");
-        return tokenizer.encode(text.toString(), template == ChatTemplate.RAW, Arrays.copyOf(spans, n));
+        if (!broken && !open) return tokenizer.encode(text.toString(), addsSpecial(), Arrays.copyOf(spans, n));
+        // the template cut or reordered the content (e.g. an assistant message split at </think>): the spans are
+        // lost, which matters only when some content writes a special token
+        for (ChatMessage m : messages) {
+            for (ChatMessage.Part p : m.parts()) {
+                if (p instanceof ChatMessage.Text t && !Arrays.equals(tokenizer.encode(t.text(), false), tokenizer.encodeLiteral(t.text(), false))) {
+                    throw new Mm1jException("a " + m.role() + " message writes a special token (e.g. '" + firstSpecial(t.text()) + "'), which "
+                        + describe() + " cannot keep as text because it changes the messages' text; remove it, or let special tokens in "
+                        + "messages count (the server's --parse-special)");
+                }
+            }
+        }
+        return encode(render(messages, true));
+    }
+
+    /** Whether encoding adds the tokenizer's specials: templates write theirs (BOS included) themselves, except RAW. */
+    private boolean addsSpecial() {
+        return jinja == null && template == ChatTemplate.RAW;
+    }
+
+    /** The first special token {@code text} holds, for messages. */
+    private String firstSpecial(String text) {
+        for (int id : tokenizer.encode(text, false)) if (tokenizer.isSpecial(id)) return tokenizer.token(id);
+        return "?";
     }
 
     /** U+FDD0 and U+FDD1: noncharacters, reserved by Unicode for a program's internal use. */
     private static final char OPEN = '\uFDD0', CLOSE = '\uFDD1';
 
-    /** The content with its text between white space marked as literal. */
+    /**
+     * The text with the part between its leading and trailing white space marked as literal. White space is what
+     * Python's {@code str.strip()} removes (Jinja's {@code trim}), so a template that strips content strips the same.
+     */
     private static String mark(String content) {
         String c = content.replace(OPEN, '\uFFFD').replace(CLOSE, '\uFFFD');
         int a = 0, b = c.length();
-        while (a < b && Character.isWhitespace(c.charAt(a))) a++;
-        while (b > a && Character.isWhitespace(c.charAt(b - 1))) b--;
+        while (a < b && isSpace(c.charAt(a))) a++;
+        while (b > a && isSpace(c.charAt(b - 1))) b--;
         return c.substring(0, a) + OPEN + c.substring(a, b) + CLOSE + c.substring(b);
+    }
+
+    private static boolean isSpace(char c) {
+        return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u0085';
     }
 
     /** Whether the format puts one space between the prompt and the answer ({@code Answer: red}), which callers strip. */

@@ -8,7 +8,9 @@ import dev.mm1j.core.backend.Backends;
 import dev.mm1j.core.backend.Op;
 import dev.mm1j.core.backend.Ops;
 import dev.mm1j.core.format.Checkpoint;
+import dev.mm1j.core.json.JsonObject;
 import dev.mm1j.model.generation.ChatTemplate;
+import dev.mm1j.model.generation.JinjaChatTemplate;
 import dev.mm1j.model.mm1.Mm1Options;
 import dev.mm1j.model.text.KvCache;
 import dev.mm1j.model.text.TextConfig;
@@ -17,7 +19,9 @@ import dev.mm1j.model.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.function.Consumer;
 
@@ -169,8 +173,9 @@ public final class LoadedModel implements AutoCloseable {
 
     /** One line: the architecture, the backend, the weights. */
     public String describe() {
+        String format = chat != null ? chat.describe() : template != null ? template.name().toLowerCase(Locale.ROOT) + " format" : null;
         return network.description() + "; backend " + backend.description() + "; " + text().describe().replaceAll(".*weights ", "weights ")
-            + (template != null ? "; format " + template.name().toLowerCase(Locale.ROOT) : "");
+            + (format != null ? "; " + format : "");
     }
 
     // ================================================================== how to talk to it
@@ -186,13 +191,32 @@ public final class LoadedModel implements AutoCloseable {
         return tokenizer;
     }
 
-    /** The chat format: the {@code --template} asked for, else the checkpoint's. */
+    /**
+     * The chat format: the built-in format {@code --template} names; else the checkpoint's own Jinja template, rendered
+     * as transformers does (a template mm1j cannot render is refused with an error that names {@code --template});
+     * else the built-in format recognised from the model type.
+     */
     public synchronized ChatFormat chat() throws IOException {
         if (chat == null) {
             if (template == null) throw new Mm1jException(name + " has no chat format (a model built in memory)");
-            chat = new ChatFormat(template, tokenizer(), ChatTemplate.defaultSystemPrompt(checkpoint.chatTemplate()), text().config().eosTokenIds());
+            Tokenizer tok = tokenizer();
+            String source = checkpoint.chatTemplate();
+            JinjaChatTemplate jinja = options.template() == null && source != null
+                ? JinjaChatTemplate.compile(source, name + "'s chat template", specialTokens(tok)) : null;
+            chat = new ChatFormat(template, jinja, tok, ChatTemplate.defaultSystemPrompt(source), text().config().eosTokenIds());
         }
         return chat;
+    }
+
+    /** The special tokens a template sees: tokenizer_config.json's ({@code bos_token}, ...), else the tokenizer's BOS and EOS. */
+    private Map<String, Object> specialTokens(Tokenizer tok) throws IOException {
+        if (checkpoint.tokenizerConfig() != null) {
+            return JinjaChatTemplate.specialTokens(JsonObject.read(checkpoint.tokenizerConfig()).map());
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        if (tok.bosId() >= 0) out.put("bos_token", tok.token(tok.bosId()));
+        if (tok.eosId() >= 0) out.put("eos_token", tok.token(tok.eosId()));
+        return out;
     }
 
     /** The longest context worth configuring by default: max_position_embeddings (bounded by a sliding window), at most 4096. */

@@ -28,7 +28,8 @@ final class ModelOptions {
                             backend computes on it)
         """;
     static final String TEMPLATE_HELP = """
-          --template NAME   chat format: llama3, chatml, mistral, mm1, raw (default: from the checkpoint)
+          --template NAME   a built-in chat format: llama3, chatml, mistral, mm1, raw (default: the checkpoint's own
+                            chat template, rendered as transformers does; else recognised from the model type)
         """;
 
     /** The --model path, or null when it was not given. */

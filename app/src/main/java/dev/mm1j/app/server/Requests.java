@@ -1,5 +1,6 @@
 package dev.mm1j.app.server;
 
+import dev.mm1j.core.Mm1jException;
 import dev.mm1j.model.ChatFormat;
 import dev.mm1j.model.ImageEncoder;
 import dev.mm1j.model.ImageSplice;
@@ -79,7 +80,12 @@ final class Requests {
         if (!imageUrls.isEmpty() && images == null) {
             throw ApiException.badRequest(imageParams.getFirst(), "this model (" + config.modelName() + ") takes no images: send text only");
         }
-        int[] ids = chat.promptIds(messages, config.parseSpecial());
+        int[] ids;
+        try {
+            ids = chat.promptIds(messages, config.parseSpecial());
+        } catch (Mm1jException e) { // the checkpoint's template refused the conversation (e.g. roles not alternating), or cannot keep typed special tokens as text
+            throw ApiException.badRequest("messages", e.getMessage());
+        }
         checkImageTokens(ids, imageUrls.size(), "messages");
         if (encoder == null) {
             return new Parsed(new Request(id, ids, List.of(), maxTokens(ids.length, opt), opt.sampling, opt.stops, opt.ignoreEos, chat.spaceBeforeAnswer(),

@@ -40,6 +40,28 @@ class CheckpointTest {
         assertTrue(assertThrows(ModelFormatException.class, () -> Checkpoint.open(dir.resolve("nope"), null)).getMessage().contains("nothing is there"));
     }
 
+    /** The chat template where transformers looks: chat_template.jinja, chat_template.json, tokenizer_config.json ("default" of a list). */
+    @Test
+    void chatTemplateInTransformersOrder(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"llama\"}");
+        try (Checkpoint c = Checkpoint.open(dir, null)) {
+            assertNull(c.chatTemplate());
+        }
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"eos_token\": \"</s>\", \"chat_template\": [{\"name\": \"tool_use\", \"template\": \"T\"},"
+            + " {\"name\": \"default\", \"template\": \"D\"}]}");
+        try (Checkpoint c = Checkpoint.open(dir, null)) {
+            assertEquals("D", c.chatTemplate());
+        }
+        Files.writeString(dir.resolve("chat_template.json"), "{\"chat_template\": \"P\"}");
+        try (Checkpoint c = Checkpoint.open(dir, null)) {
+            assertEquals("P", c.chatTemplate());
+        }
+        Files.writeString(dir.resolve("chat_template.jinja"), "J\n");
+        try (Checkpoint c = Checkpoint.open(dir, null)) {
+            assertEquals("J\n", c.chatTemplate());
+        }
+    }
+
     @Test
     void ggufFile() throws IOException {
         try (Checkpoint c = Checkpoint.open(Path.of("src/test/resources/formats/gguf/tiny_qwen2.gguf"), DType.F32)) {

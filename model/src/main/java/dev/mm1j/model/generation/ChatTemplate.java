@@ -5,9 +5,10 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Built-in chat formats (the checkpoints' Jinja templates are not executed; {@link #detect} recognises
- * which of these a template is). The rendered text holds the special tokens literally (BOS included where the
- * format has one) and is meant to be encoded without adding specials again.
+ * Built-in chat formats: the fallback when a checkpoint has no Jinja chat template or the user picks one with
+ * {@code --template} ({@link JinjaChatTemplate} renders the checkpoint's own template; {@link #detect} guesses
+ * which of these a template resembles). The rendered text holds the special tokens literally (BOS included where
+ * the format has one) and is meant to be encoded without adding specials again.
  */
 public enum ChatTemplate {
     /** Llama 3: {@code <|start_header_id|>role<|end_header_id|>\n\ncontent<|eot_id|>} after {@code <|begin_of_text|>}. */

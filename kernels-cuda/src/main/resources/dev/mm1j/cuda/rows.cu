@@ -1,6 +1,7 @@
-// norms.cu: row-wise ops over the last dim: softmax (optionally causal), LayerNorm, RMSNorm, mean.
-// One block per row. A row r starts at x + r*xrs and its elements are xcs apart (any strides); the host
-// merged the leading dims into rows. Sums are F32 tree reductions (the reference sums in double).
+// rows.cu (CudaRows): ops along the last dim of each row. softmax (optionally causal), LayerNorm, RMSNorm
+// and mean run one block per row: a row r starts at x + r*xrs and its elements are xcs apart (any strides); the
+// host merged the leading dims into rows. Sums are F32 tree reductions (the reference sums in double). rope, at
+// the end, runs one thread per rotated pair.
 #include "common.cuh"
 
 // Stable softmax. With causal, row r is row (r % R) of its [R, C] matrix and sees columns j <= (r % R) + offset;
