@@ -35,6 +35,7 @@ final class ConnectionGuard implements Executor, AutoCloseable {
     private static final long TICK_MILLIS = 50;
 
     private final int maxConnections;
+    private final long overloadedNanos;
     private final long requestNanos;
     private final long sendNanos;
     private final Set<Exchange> running = ConcurrentHashMap.newKeySet();
@@ -95,7 +96,13 @@ final class ConnectionGuard implements Executor, AutoCloseable {
     }
 
     ConnectionGuard(int maxConnections, Duration requestTimeout, Duration sendTimeout) {
+        this(maxConnections, requestTimeout, sendTimeout, OVERLOADED_HEADER_NANOS);
+    }
+
+    /** As above, with the time an exchange over the cap has to send its headers (tests). */
+    ConnectionGuard(int maxConnections, Duration requestTimeout, Duration sendTimeout, long overloadedHeaderNanos) {
         this.maxConnections = maxConnections;
+        this.overloadedNanos = overloadedHeaderNanos;
         this.requestNanos = requestTimeout.toNanos();
         this.sendNanos = sendTimeout.toNanos();
         this.watchdog = Thread.ofPlatform().name("mm1j-http-watchdog").daemon(true).start(this::watch);
@@ -120,7 +127,7 @@ final class ConnectionGuard implements Executor, AutoCloseable {
         }
         boolean over = n > maxConnections;
         if (over) overloaded.incrementAndGet();
-        Exchange x = new Exchange(over, System.nanoTime() + (over ? Math.min(requestNanos, OVERLOADED_HEADER_NANOS) : requestNanos));
+        Exchange x = new Exchange(over, System.nanoTime() + (over ? Math.min(requestNanos, overloadedNanos) : requestNanos));
         Thread t = Thread.ofVirtual().name("mm1j-http").unstarted(() -> {
             try {
                 ScopedValue.where(CURRENT, x).run(task);

@@ -125,6 +125,7 @@ final class JsonFields {
 
     /** A value as short JSON for an error message ({@link #cut} to 40 chars). */
     static String brief(Object v) {
+        if (v instanceof String s && s.length() > 40) v = s.substring(0, Character.isHighSurrogate(s.charAt(39)) ? 39 : 40) + "..."; // not megabytes of JSON for 40 chars
         return cut(dev.mm1j.core.json.Json.writeSafe(v));
     }
 

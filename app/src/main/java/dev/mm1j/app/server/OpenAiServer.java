@@ -59,6 +59,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final ConnectionGuard guard;
     private final Admission admission;
     private final byte[] keyDigest; // SHA-256 of the API key, or null
+    private final boolean checkHost; // bound to a loopback address: Host headers must name this machine
     private final long created = System.currentTimeMillis() / 1000;
     private final AtomicLong submitted = new AtomicLong(), internalErrors = new AtomicLong(), forbiddenHosts = new AtomicLong(),
         wrongMediaType = new AtomicLong();
@@ -69,6 +70,7 @@ public final class OpenAiServer implements AutoCloseable {
         this.config = config;
         this.log = log;
         this.keyDigest = config.apiKey() == null ? null : sha256(config.apiKey());
+        this.checkHost = config.loopbackOnly();
         this.requests = new Requests(model, config);
         this.admission = new Admission(config);
         this.engine = new Engine(model, config.engine(), log);
@@ -235,7 +237,7 @@ public final class OpenAiServer implements AutoCloseable {
      * or the bound address): a web page whose name an attacker points at 127.0.0.1 (DNS rebinding) sends its own.
      */
     private void checkHost(HttpExchange ex) {
-        if (!config.loopbackOnly()) return;
+        if (!checkHost) return;
         String host = ex.getRequestHeaders().getFirst("Host");
         if (host == null || isLocalName(host, config.host())) return;
         forbiddenHosts.incrementAndGet();

@@ -133,7 +133,7 @@ class ConnectionGuardTest {
         final ConnectionGuard guard;
 
         Server(int max, Duration request, Duration send, Handler h) throws IOException {
-            guard = new ConnectionGuard(max, request, send);
+            guard = new ConnectionGuard(max, request, send, request.toNanos()); // over the cap: as long for the headers as the others
             http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
             http.setExecutor(guard);
             http.createContext("/", ex -> {
