@@ -69,6 +69,11 @@ final class ConnectionGuard implements Executor, AutoCloseable {
             bodyDone = true;
         }
 
+        /** Whether the handler has read the body. */
+        boolean bodyDone() {
+            return bodyDone;
+        }
+
         /** A write to the client starts: it has {@code sendTimeout} (the request deadline waits meanwhile). */
         void beginWrite() {
             writeDeadline = System.nanoTime() + sendNanos;

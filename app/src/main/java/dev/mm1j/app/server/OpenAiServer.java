@@ -163,10 +163,19 @@ public final class OpenAiServer implements AutoCloseable {
                 return;
             }
             if (e.status() == 429 || e.status() == 503) ex.getResponseHeaders().set("Retry-After", "1");
+            if (unreadBody(ex)) ex.getResponseHeaders().set("Connection", "close"); // the server closes it: say so, or a client may reuse it
             HttpIo.sendJson(ex, e.status(), e.body());
         } catch (Throwable ignored) {
             // the client is gone
         }
+    }
+
+    /** Whether the request has a body the handler did not read (the JDK's server then closes the connection). */
+    private static boolean unreadBody(HttpExchange ex) {
+        ConnectionGuard.Exchange g = HttpIo.guard();
+        if (g != null && g.bodyDone()) return false;
+        String length = ex.getRequestHeaders().getFirst("Content-Length");
+        return ex.getRequestHeaders().containsKey("Transfer-Encoding") || length != null && !length.trim().equals("0");
     }
 
     private static ApiException internal(String rid) {

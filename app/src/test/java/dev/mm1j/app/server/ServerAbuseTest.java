@@ -95,6 +95,15 @@ class ServerAbuseTest {
         phases.put(name, ms(t) + " ms (/health max " + monitor.phaseMax.get() + " ms)");
     }
 
+    /** A 4096 × 4096 PNG (stripes, so that it compresses to a few hundred KB), made once. */
+    static byte[] bigPng() throws IOException {
+        BufferedImage big = new BufferedImage(4096, 4096, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 4096; y += 64) for (int x = 0; x < 4096; x++) big.setRGB(x, y, x * 977 + y);
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(big, "png", png);
+        return png.toByteArray();
+    }
+
     /** 64 connections trickling header lines: each is closed once the request timeout passes. */
     static void slowHeaders(ServerHarness h) throws Exception {
         long before = num(h.health(), "request_timeouts");
@@ -187,13 +196,10 @@ class ServerAbuseTest {
 
     /** 50 requests with two 4096 × 4096 images each while every place is taken: all 429 before their body is read. */
     static void largeImagesWhileFull(ServerHarness h) throws Exception {
-        BufferedImage big = new BufferedImage(4096, 4096, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < 4096; y += 64) for (int x = 0; x < 4096; x++) big.setRGB(x, y, x * 977 + y);
-        ByteArrayOutputStream png = new ByteArrayOutputStream();
-        ImageIO.write(big, "png", png);
-        String part = "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64," + Base64.getEncoder().encodeToString(png.toByteArray()) + "\"}}";
+        String part = "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64," + Base64.getEncoder().encodeToString(bigPng()) + "\"}}";
         String two = "{\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":[" + String.join(",", Collections.nCopies(2, part))
             + ",{\"type\":\"text\",\"text\":\"What colour is the star?\"}]}]}";
+        byte[] twoBytes = two.getBytes(StandardCharsets.UTF_8); // one copy shared by the 50 clients: the test's garbage is not under test
         // take all four places: two generating, two queued, all streaming so that they can be dropped
         long held0 = num(h.health(), "requests_submitted");
         List<Socket> holders = new ArrayList<>();
@@ -223,7 +229,7 @@ class ServerAbuseTest {
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
              HttpClient fresh = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) { // no kept-alive connections the server closed
             for (int i = 0; i < 50; i++) {
-                answers.add(pool.submit(() -> fresh.send(h.request("/v1/chat/completions").POST(HttpRequest.BodyPublishers.ofString(two)).build(),
+                answers.add(pool.submit(() -> fresh.send(h.request("/v1/chat/completions").POST(HttpRequest.BodyPublishers.ofByteArray(twoBytes)).build(),
                     HttpResponse.BodyHandlers.ofString())));
             }
             for (Future<HttpResponse<String>> f : answers) {
