@@ -38,7 +38,7 @@ final class LogitsCommand implements Command {
 
     @Override
     public String usage() {
-        return "usage: mm1j logits --model PATH --tokens 5,9,7 [--pixels PIXELS.safetensors | --image FILE ...] [--decode-from K] --out OUT.safetensors\n\n"
+        return "usage: mm1j logits --model PATH [--mmproj MMPROJ.gguf] --tokens 5,9,7 [--pixels PIXELS.safetensors | --image FILE ...] [--decode-from K] --out OUT.safetensors\n\n"
             + "Runs the model over the ids and writes 'logits' F32 [T, V]. With --decode-from K, positions 0..K-1 run\n"
             + "as one batched prefill and the rest one at a time through the KV cache (the output must not depend on K).\n"
             + "Each image id in the ids (or the word img) is one image, in order, and becomes its rows (T counts the\n"
@@ -124,7 +124,10 @@ final class LogitsCommand implements Command {
     static int[] parseIds(String s, int imageTokenId, int vocab) {
         int[] ids = parseIds(s, imageTokenId);
         for (int i = 0; i < ids.length; i++) {
-            if (ids[i] < 0 || ids[i] >= vocab) throw new Mm1jException("--tokens: token id " + ids[i] + " (at " + i + ") is outside the vocabulary [0, " + vocab + ")");
+            // a GGUF pair's image id lies past its vocabulary (it has no image token): only img reaches it
+            if ((ids[i] < 0 || ids[i] >= vocab) && ids[i] != imageTokenId) {
+                throw new Mm1jException("--tokens: token id " + ids[i] + " (at " + i + ") is outside the vocabulary [0, " + vocab + ")");
+            }
         }
         return ids;
     }

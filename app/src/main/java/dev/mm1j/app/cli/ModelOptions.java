@@ -7,6 +7,7 @@ import dev.mm1j.model.mm1.Mm1Options;
 import dev.mm1j.model.vision.ImageDecoder;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -21,6 +22,7 @@ final class ModelOptions {
           --backend NAME    compute backend (default: the best available; see mm1j backends)
           --threads N, -t N worker threads (default: all cores)
           --weights T       convert the matmul weights on load: q8_0, q4_0, bf16, f16, f32 (default: as stored)
+          --mmproj FILE     llama.cpp's mmproj GGUF (CLIP tower + LLaVA projector) to go with a text GGUF --model
         """;
     static final String CTX_HELP = """
           --ctx N, -c N     context length: KV-cache positions per sequence (default: the model's, at most 4096)
@@ -69,6 +71,11 @@ final class ModelOptions {
         }
         Mm1Options o = Mm1Options.defaults().backend(a.get("backend", "auto")).threads(threads).weights(weights).contextLength(ctx)
             .kvCache(kvDtype).template(a.get("template", null)).maxImagePixels(maxPixels);
+        if (a.has("mmproj")) {
+            Path mmproj = Path.of(a.require("mmproj"));
+            if (!Files.isRegularFile(mmproj)) throw new CliException("--mmproj: " + mmproj + ": no such file");
+            o = o.mmproj(mmproj);
+        }
         return new ModelOptions(model, o, kv);
     }
 

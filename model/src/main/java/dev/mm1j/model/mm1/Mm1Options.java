@@ -18,9 +18,10 @@ import java.util.function.Consumer;
  * @param template       the chat format by name (mm1, llama3, chatml, mistral, raw), or null: from the checkpoint
  * @param maxImagePixels refuse images whose header declares more pixels
  * @param log            where loading notes and warnings go (one line each), or null: nowhere
+ * @param mmproj         llama.cpp's mmproj GGUF that goes with a text GGUF (a LLaVA pair, spec §9.1), or null
  */
 public record Mm1Options(String backend, int threads, DType weights, int contextLength, DType kvCache, String template,
-                         long maxImagePixels, Consumer<String> log) {
+                         long maxImagePixels, Consumer<String> log, java.nio.file.Path mmproj) {
 
     public Mm1Options {
         if (backend == null || backend.isBlank()) throw new Mm1jException("options: backend must be named (auto for the best available)");
@@ -34,38 +35,42 @@ public record Mm1Options(String backend, int threads, DType weights, int context
 
     /** The best backend, all cores, weights as stored, the model's context, the checkpoint's chat format. */
     public static Mm1Options defaults() {
-        return new Mm1Options("auto", 0, null, 0, null, null, ImageDecoder.withDefaultLimit().maxPixels(), null);
+        return new Mm1Options("auto", 0, null, 0, null, null, ImageDecoder.withDefaultLimit().maxPixels(), null, null);
     }
 
     public Mm1Options backend(String name) {
-        return new Mm1Options(name, threads, weights, contextLength, kvCache, template, maxImagePixels, log);
+        return new Mm1Options(name, threads, weights, contextLength, kvCache, template, maxImagePixels, log, mmproj);
     }
 
     public Mm1Options threads(int n) {
-        return new Mm1Options(backend, n, weights, contextLength, kvCache, template, maxImagePixels, log);
+        return new Mm1Options(backend, n, weights, contextLength, kvCache, template, maxImagePixels, log, mmproj);
     }
 
     public Mm1Options weights(DType dtype) {
-        return new Mm1Options(backend, threads, dtype, contextLength, kvCache, template, maxImagePixels, log);
+        return new Mm1Options(backend, threads, dtype, contextLength, kvCache, template, maxImagePixels, log, mmproj);
     }
 
     public Mm1Options contextLength(int n) {
-        return new Mm1Options(backend, threads, weights, n, kvCache, template, maxImagePixels, log);
+        return new Mm1Options(backend, threads, weights, n, kvCache, template, maxImagePixels, log, mmproj);
     }
 
     public Mm1Options kvCache(DType dtype) {
-        return new Mm1Options(backend, threads, weights, contextLength, dtype, template, maxImagePixels, log);
+        return new Mm1Options(backend, threads, weights, contextLength, dtype, template, maxImagePixels, log, mmproj);
     }
 
     public Mm1Options template(String name) {
-        return new Mm1Options(backend, threads, weights, contextLength, kvCache, name, maxImagePixels, log);
+        return new Mm1Options(backend, threads, weights, contextLength, kvCache, name, maxImagePixels, log, mmproj);
     }
 
     public Mm1Options maxImagePixels(long n) {
-        return new Mm1Options(backend, threads, weights, contextLength, kvCache, template, n, log);
+        return new Mm1Options(backend, threads, weights, contextLength, kvCache, template, n, log, mmproj);
     }
 
     public Mm1Options log(Consumer<String> sink) {
-        return new Mm1Options(backend, threads, weights, contextLength, kvCache, template, maxImagePixels, sink);
+        return new Mm1Options(backend, threads, weights, contextLength, kvCache, template, maxImagePixels, sink, mmproj);
+    }
+
+    public Mm1Options mmproj(java.nio.file.Path file) {
+        return new Mm1Options(backend, threads, weights, contextLength, kvCache, template, maxImagePixels, log, file);
     }
 }

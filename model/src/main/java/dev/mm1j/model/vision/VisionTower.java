@@ -130,13 +130,29 @@ public final class VisionTower implements AutoCloseable {
 
     /** {@link #features(Tensor)}, handing every intermediate to {@code probe} (see {@link Probe} for the names). */
     public Tensor features(Tensor pixels, Probe probe) {
+        return hiddenStates(pixels, new int[] {layersToRun}, true, probe);
+    }
+
+    /**
+     * Hidden states of pixels [N, 3, S, S] F32 concatenated along the features (LLaVA's list of
+     * {@code vision_feature_layer}s): {@code states} are Hugging Face hidden-state indices, 0 = after pre_layrnorm,
+     * k = after layer k−1, each at most {@link #layersToRun()}. Returns [N, L, W·states.length] with L = g² when
+     * {@code dropClass}, else 1 + g² (the class token first); the caller closes it.
+     */
+    public Tensor hiddenStates(Tensor pixels, int[] states, boolean dropClass, Probe probe) {
         if (pixels.rank() != 4 || pixels.dim(1) != 3 || pixels.dim(2) != pixels.dim(3) || pixels.dim(2) % c.patchSize() != 0
             || pixels.dim(0) < 1 || pixels.dim(2) < 1 || pixels.dtype() != DType.F32) {
             throw new Mm1jException("[vision] pixels " + pixels + ": expected F32 [N, 3, S, S] with S a multiple of patch_size " + c.patchSize());
         }
+        if (states.length == 0) throw new Mm1jException("[vision] no hidden state selected");
+        for (int st : states) {
+            if (st < 0 || st > layersToRun) throw new Mm1jException("[vision] hidden state " + st + " is not computed (0 .. " + layersToRun + " loaded)");
+        }
         long n = pixels.dim(0), g = pixels.dim(2) / c.patchSize(), gg = g * g, len = gg + 1;
         long wd = c.hiddenSize(), heads = c.numAttentionHeads(), hd = c.headDim();
+        long first = dropClass ? 1 : 0;
         Tensor input = pixels.isHost() && pixels.isContiguous() ? ops.upload(pixels) : pixels; // itself on a host backend
+        Tensor out = ops.allocate(DType.F32, n, len - first, wd * states.length);
         try (RunState s = new RunState(ops, n, g, wd, heads, c.intermediateSize())) {
             // 1. patchify: a conv with stride = kernel over the channels-last view of the pixels
             ops.conv2d(s.patches, input.permute(0, 2, 3, 1), patchWeight, c.patchSize(), 0, 1);
@@ -147,11 +163,12 @@ public final class VisionTower implements AutoCloseable {
             ops.copy(s.h.slice(1, 1, len), flat);
             for (long i = 0; i < n; i++) ops.copy(s.h.select(0, i).slice(0, 0, 1), classPosition);
             probe.record("vision.embeddings", s.h);
-            // 3. pre-LN: the normalised embeddings are the residual stream
+            // 3. pre-LN: the normalised embeddings are the residual stream (hidden state 0)
             ops.layerNorm(s.x, s.h, preLnWeight, preLnBias, (float) c.layerNormEps());
             s.swap();
             probe.record("vision.pre_layrnorm", s.h);
-            // 4. the layers
+            take(out, s.h, states, 0, first, wd);
+            // 4. the layers (hidden state i + 1 after layer i)
             float eps = (float) c.layerNormEps(), scale = (float) (1.0 / Math.sqrt(hd));
             UnaryOp act = c.hiddenAct().equals("gelu") ? UnaryOp.GELU : UnaryOp.QUICK_GELU;
             for (int i = 0; i < layersToRun; i++) {
@@ -169,14 +186,23 @@ public final class VisionTower implements AutoCloseable {
                 l.fc2.forward(ops, s.x, s.mlp);
                 ops.add(s.h, s.h, s.x);
                 if (probe != Probe.NONE) probe.record("vision.layers." + i, s.h);
+                take(out, s.h, states, i + 1, first, wd);
             }
-            // 5. the selected hidden state without the class token
-            Tensor out = ops.allocate(DType.F32, n, gg, wd);
-            ops.copy(out, s.h.slice(1, 1, len));
+            // 5. the selected hidden state(s)
             probe.record("vision.features", out);
             return out;
+        } catch (RuntimeException | Error e) {
+            out.close();
+            throw e;
         } finally {
             if (input != pixels) input.close();
+        }
+    }
+
+    /** Copies hidden state {@code index} (h [N, 1 + g², W], rows from {@code first}) into every slot of {@code out} that selects it. */
+    private void take(Tensor out, Tensor h, int[] states, int index, long first, long wd) {
+        for (int j = 0; j < states.length; j++) {
+            if (states[j] == index) ops.copy(out.slice(2, j * wd, (j + 1) * wd), h.slice(1, first, h.dim(1)));
         }
     }
 
