@@ -16,8 +16,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Turns the JSON of {@code /v1/chat/completions} and {@code /v1/completions} into a {@link Request}: the
- * messages rendered in the model's chat format (images from {@code image_url} parts of the last user turn, in
- * order), tokenized with the special tokens written in the text left as text (unless {@code --parse-special}), the
+ * messages rendered in the model's chat format (text and {@code image_url} parts in their order, in any user turn:
+ * the format places the images, and a format that places fewer than were sent is a 400), tokenized with the special tokens written in the text left as text (unless {@code --parse-special}), the
  * images decoded and preprocessed, the sampling options checked, the length checked against the context. Every
  * problem is a 4xx {@link ApiException} naming the field. Runs on the HTTP threads, inside the bounded preparing
  * section of {@link Admission}.
@@ -53,7 +53,6 @@ final class Requests {
         List<ChatMessage> messages = new ArrayList<>();
         List<String> imageUrls = new ArrayList<>();
         List<String> imageParams = new ArrayList<>();
-        List<String> imageOwners = new ArrayList<>(); // the content field of each image's message
         for (int i = 0; i < raw.size(); i++) {
             JsonFields m = JsonFields.of(raw.get(i), "messages[" + i + "]");
             String role = m.requireString("role");
@@ -64,15 +63,13 @@ final class Requests {
             }
             if (m.has("tool_calls") || m.has("function_call")) throw ApiException.badRequest(m.name("tool_calls"), "tool calls are not supported");
             int before = imageUrls.size();
-            String text = content(m, imageUrls, imageParams);
+            List<ChatMessage.Part> parts = content(m, imageUrls, imageParams);
             int imgs = imageUrls.size() - before;
             if (imgs > 0 && !role.equals("user")) {
                 throw ApiException.badRequest(m.name("content"), "'" + m.name("content") + "': images can only be sent in user messages");
             }
-            for (int k = 0; k < imgs; k++) imageOwners.add(m.name("content"));
-            messages.add(new ChatMessage(role, text, imgs));
+            messages.add(ChatMessage.of(role, parts));
         }
-        messages = imagesInTheLastTurn(messages, imageOwners);
         GenOptions opt = options(body);
         if (imageUrls.size() > config.maxImages()) {
             throw ApiException.badRequest("messages", "the request has " + imageUrls.size() + " images; this server accepts at most " + config.maxImages() + " per request");
@@ -105,54 +102,21 @@ final class Requests {
     }
 
     /**
-     * Images go with the question they are about: they may only be in the last user turn (the user messages after
-     * the last assistant or system message), never in an earlier one, whose images a chat format would place in a
-     * past turn that the model was not trained to look back at. A last turn of several user messages with images
-     * (an image in one message, the question in the next, as some clients send them) becomes one message: the
-     * texts joined by line breaks, the images in order.
+     * A message's content (a string or an array of parts) as text and image parts in their order, which the chat
+     * format places (an image in any user turn, where the format puts it); image parts add their URL to {@code urls}.
      */
-    private static List<ChatMessage> imagesInTheLastTurn(List<ChatMessage> messages, List<String> imageOwners) {
-        int turn = messages.size();
-        while (turn > 0 && messages.get(turn - 1).role().equals("user")) turn--;
-        int earlier = 0;
-        for (int i = 0; i < turn; i++) earlier += messages.get(i).images();
-        if (earlier > 0) {
-            throw ApiException.badRequest(imageOwners.getFirst(), "'" + imageOwners.getFirst() + "': images can only be sent in the last user "
-                + "message, with the question about them; this server does not carry images across turns: send them again as image_url "
-                + "parts of the last user message (earlier turns as text)");
-        }
-        if (messages.size() - turn < 2) return messages;
-        int images = 0;
-        for (int i = turn; i < messages.size(); i++) images += messages.get(i).images();
-        if (images == 0) return messages;
-        StringBuilder text = new StringBuilder();
-        for (int i = turn; i < messages.size(); i++) {
-            String t = messages.get(i).content();
-            if (t.isEmpty()) continue;
-            if (!text.isEmpty()) text.append('\n');
-            text.append(t);
-        }
-        List<ChatMessage> out = new ArrayList<>(messages.subList(0, turn));
-        out.add(new ChatMessage("user", text.toString(), images));
-        return out;
-    }
-
-    /** The text of a message's content (a string or an array of parts); image parts add their URL to {@code urls}. */
-    private static String content(JsonFields m, List<String> urls, List<String> params) {
+    private static List<ChatMessage.Part> content(JsonFields m, List<String> urls, List<String> params) {
         Object c = m.raw("content");
         if (c == null) throw m.missing("content");
-        if (c instanceof String s) return s;
+        if (c instanceof String s) return List.of(new ChatMessage.Text(s));
         if (!(c instanceof List<?>)) throw m.wrongType("content", "a string or an array of content parts", c);
         List<Object> parts = m.list("content");
-        StringBuilder text = new StringBuilder();
+        List<ChatMessage.Part> out = new ArrayList<>();
         for (int j = 0; j < parts.size(); j++) {
             JsonFields p = JsonFields.of(parts.get(j), m.name("content") + "[" + j + "]");
             String type = p.requireString("type");
             switch (type) {
-                case "text" -> {
-                    if (!text.isEmpty()) text.append('\n');
-                    text.append(p.requireString("text"));
-                }
+                case "text" -> out.add(new ChatMessage.Text(p.requireString("text")));
                 case "image_url" -> {
                     Object iu = p.raw("image_url");
                     String url;
@@ -161,12 +125,13 @@ final class Requests {
                     else url = p.object("image_url").requireString("url");
                     urls.add(url);
                     params.add(p.name("image_url"));
+                    out.add(ChatMessage.IMAGE);
                 }
                 default -> throw ApiException.badRequest(p.name("type"), "'" + p.name("type") + "' must be 'text' or 'image_url', got '" + JsonFields.cut(type) + "'"
                     + (type.equals("input_audio") || type.equals("file") ? " (not supported)" : ""));
             }
         }
-        return text.toString();
+        return out;
     }
 
     private List<ImageEncoder.Input> prepareImages(List<String> urls, List<String> params) {

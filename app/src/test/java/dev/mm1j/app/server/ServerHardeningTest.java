@@ -9,6 +9,7 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
 import dev.mm1j.core.json.Json;
+import dev.mm1j.model.generation.ChatMessage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -246,17 +247,24 @@ class ServerHardeningTest {
         assertTrue(literal > parsed + 6, "as text '</s>' and '<s>' take several tokens each: " + literal + " vs " + parsed);
     }
 
-    /** Finding 12: images go in the last user turn; elsewhere a 400 that says how to send them; a split last turn is merged. */
+    /**
+     * Finding 12: images sent in an earlier user turn than the question are placed by the chat format where it puts
+     * them (MM1: each turn's images after its question, as the demo model was trained), a split last turn is one
+     * turn, and a format that cannot place images answers a 400 that says so.
+     */
     @Test
-    void imagesBelongToTheLastUserTurn() throws Exception {
+    void imagesInAnyTurnArePlacedByTheFormat() throws Exception {
         String img = "{\"type\":\"image_url\",\"image_url\":{\"url\":\"" + imageUrl() + "\"}}";
+        int rows = 9; // the demo model's image positions
         try (ServerHarness h = ServerHarness.start(ServerHarness.config())) {
-            ServerHarness.Reply earlier = h.post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":[" + img
-                + ",{\"type\":\"text\",\"text\":\"What colour is the star?\"}]},{\"role\":\"assistant\",\"content\":\"red\"},"
-                + "{\"role\":\"user\",\"content\":\"And the cross?\"}],\"max_tokens\":4}");
-            assertEquals(400, earlier.status(), earlier.body());
-            assertEquals("messages[0].content", earlier.error().get("param"));
-            assertTrue(((String) earlier.error().get("message")).contains("last user message"), earlier.body());
+            ServerHarness.Reply earlier = h.post("/v1/chat/completions", "{\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":[" + img
+                + ",{\"type\":\"text\",\"text\":\"What colour is the star?\"}]},{\"role\":\"assistant\",\"content\":\"yellow\"},"
+                + "{\"role\":\"user\",\"content\":\"And the square?\"}]}");
+            assertEquals(200, earlier.status(), earlier.body());
+            int[] ids = ServerHarness.Model.get().chat().promptIds(List.of(new ChatMessage("user", "What colour is the star?", 1),
+                ChatMessage.assistant("yellow"), ChatMessage.user("And the square?")));
+            assertEquals((long) ids.length - 1 + rows, ((Number) ((Map<?, ?>) earlier.json().get("usage")).get("prompt_tokens")).longValue(),
+                "the image is in the prompt, where the format puts it");
             String one = "{\"temperature\":0,\"max_tokens\":12,\"messages\":[{\"role\":\"user\",\"content\":[" + img
                 + ",{\"type\":\"text\",\"text\":\"What colour is the star?\"}]}]}";
             String split = "{\"temperature\":0,\"max_tokens\":12,\"messages\":[{\"role\":\"user\",\"content\":[" + img
@@ -267,6 +275,16 @@ class ServerHardeningTest {
             assertEquals(OpenAiServerTest.content(a.json()), OpenAiServerTest.content(b.json()));
             assertEquals(((Map<?, ?>) a.json().get("usage")).get("prompt_tokens"), ((Map<?, ?>) b.json().get("usage")).get("prompt_tokens"));
             assertNotEquals("", OpenAiServerTest.content(a.json()));
+        }
+        // the demo model served with a text-only format: the images cannot be shown, and the answer says so
+        try (dev.mm1j.model.LoadedModel chatml = dev.mm1j.model.LoadedModel.open(ServerHarness.DEMO,
+                dev.mm1j.model.mm1.Mm1Options.defaults().threads(1).template("chatml"));
+             OpenAiServer server = OpenAiServer.start(chatml, ServerHarness.config(), line -> {})) {
+            RawHttp.Response r = RawHttp.post(server.port(), "/v1/chat/completions", Map.of("Content-Type", "application/json"),
+                "{\"messages\":[{\"role\":\"user\",\"content\":[" + img + ",{\"type\":\"text\",\"text\":\"What colour is the star?\"}]}]}");
+            assertEquals(400, r.status(), r.body());
+            String m = (String) errorShape(r.body()).get("message");
+            assertTrue(m.contains("'chatml' placed 0 image placeholder(s)") && m.contains("--template"), m);
         }
     }
 }
