@@ -117,8 +117,9 @@ class ServerSoakTest {
                         String data = line.substring(6);
                         if (data.equals("[DONE]")) {
                             finished = true;
-                            break;
+                            continue; // read to the end of the response, as SSE clients do, so that the connection can be reused
                         }
+                        if (finished) throw new IllegalStateException("data after [DONE]: " + data);
                         if (data.contains("\"error\"")) throw new IllegalStateException("error event " + data);
                         if (drop && ++chunks == 3) break; // the client goes away mid-answer
                     }
