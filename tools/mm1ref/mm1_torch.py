@@ -79,6 +79,7 @@ class TextConfig:
     num_local_experts: int = 0
     num_experts_per_tok: int = 2
     moe_layer_frequency: int = 2
+    norm_topk_prob: bool = True
 
     def is_moe_layer(self, i):
         return self.num_local_experts > 0 and (i + 1) % self.moe_layer_frequency == 0
@@ -132,7 +133,8 @@ def _text_config(t, where):
         tie_word_embeddings=t.get("tie_word_embeddings", True),
         hidden_act=t.get("hidden_act", "silu"), attention_bias=t.get("attention_bias", False),
         num_local_experts=experts, num_experts_per_tok=per_tok,
-        moe_layer_frequency=t.get("moe_layer_frequency", 2))
+        moe_layer_frequency=t.get("moe_layer_frequency", 2),
+        norm_topk_prob=t.get("norm_topk_prob", True))
 
 
 def config_from_dict(c):
@@ -504,19 +506,20 @@ class Expert(nn.Module):
         return self.w2(self.act(self.w1(x)) * self.w3(x))
 
 
-def route(router_logits, k):
-    """Softmax over all experts (F32), top-k with ties to the lower index, renormalised.
-    Returns (weights [M, k], expert indices [M, k])."""
+def route(router_logits, k, normalize=True):
+    """Softmax over all experts (F32), top-k with ties to the lower index, renormalised unless normalize is
+    False (norm_topk_prob: false, as OLMoE and Qwen-MoE). Returns (weights [M, k], expert indices [M, k])."""
     probs = torch.softmax(router_logits.float(), -1)
     top, idx = torch.sort(probs, dim=-1, descending=True, stable=True)
     top, idx = top[:, :k], idx[:, :k]
-    return top / top.sum(-1, keepdim=True), idx
+    return (top / top.sum(-1, keepdim=True) if normalize else top), idx
 
 
 class SparseMoE(nn.Module):
     def __init__(self, c: TextConfig):
         super().__init__()
         self.k = c.num_experts_per_tok
+        self.normalize = c.norm_topk_prob
         self.gate = nn.Linear(c.hidden_size, c.num_local_experts, bias=False)
         self.experts = nn.ModuleList(Expert(c.hidden_size, c.intermediate_size, c.hidden_act)
                                      for _ in range(c.num_local_experts))
@@ -524,7 +527,7 @@ class SparseMoE(nn.Module):
     def forward(self, x):  # every token to its k experts, no capacity limit
         shape = x.shape
         x = x.reshape(-1, shape[-1])
-        w, idx = route(self.gate(x), self.k)
+        w, idx = route(self.gate(x), self.k, self.normalize)
         out = torch.zeros_like(x)
         for e, expert in enumerate(self.experts):
             tok, slot = (idx == e).nonzero(as_tuple=True)

@@ -1,7 +1,7 @@
 """Golden files for the decoder (spec §6): small random checkpoints of the Llama, Qwen2, Mixtral and MM1
 text families, written with PyTorch through tools/mm1ref, and what the reference computes on them.
 
-    /usr/bin/python3 tools/text/make_golden.py [OUT_DIR]    (default model/src/test/resources/golden/text)
+    /usr/bin/python3 tools/text/make_golden.py [OUT_DIR [NAME...]]    (default model/src/test/resources/golden/text, all)
 
 Each OUT_DIR/<name>/ holds config.json, model.safetensors (weights in the family's usual storage dtype)
 and golden.safetensors:
@@ -52,6 +52,11 @@ MODELS = {
                      rms_norm_eps=1e-5, rope_theta=1000000.0, tie_word_embeddings=False,
                      num_local_experts=4, num_experts_per_tok=2),
                 torch.float32, ""),
+    # a router without renormalisation (norm_topk_prob false, as OLMoE / Qwen-MoE): 4 experts top 2, F32 storage
+    "mixtral-nonorm": (dict(BASE, model_type="mixtral", hidden_size=32, intermediate_size=64, head_dim=8,
+                            rms_norm_eps=1e-5, rope_theta=1000000.0, tie_word_embeddings=False,
+                            num_local_experts=4, num_experts_per_tok=2, norm_topk_prob=False),
+                       torch.float32, ""),
     # MM1's text part: MoE on every 2nd layer (layer 1 of 0..2), 3 experts top 2, tied, names under language_model.
     "mm1text": (dict(BASE, model_type="mm1", num_hidden_layers=3, hidden_size=32, intermediate_size=48,
                      head_dim=8, rms_norm_eps=1e-5, rope_theta=10000.0, tie_word_embeddings=True,
@@ -142,7 +147,7 @@ def make(name, out_dir):
 def main():
     out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join("model", "src", "test", "resources", "golden", "text")
     torch.manual_seed(0)
-    for name in MODELS:
+    for name in sys.argv[2:] or MODELS:
         make(name, out_dir)
 
 

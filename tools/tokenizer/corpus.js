@@ -324,4 +324,4 @@ function corpus() {
   return all.filter((t) => (seen.has(t) ? false : (seen.add(t), true)));
 }
 
-module.exports = { corpus, rng };
+module.exports = { corpus, rng, specials };

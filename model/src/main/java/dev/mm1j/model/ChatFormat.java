@@ -1,11 +1,14 @@
 package dev.mm1j.model;
 
+import dev.mm1j.core.Mm1jException;
 import dev.mm1j.model.generation.ChatMessage;
 import dev.mm1j.model.generation.ChatTemplate;
 import dev.mm1j.model.generation.JinjaChatTemplate;
 import dev.mm1j.model.generation.TextStream;
 import dev.mm1j.model.tokenizer.StreamingDecoder;
 import dev.mm1j.model.tokenizer.Tokenizer;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -75,12 +78,95 @@ public final class ChatFormat {
 
     /** The ids of rendered text: templates write their special tokens (BOS included) themselves, except RAW, which gets the tokenizer's. */
     public int[] encode(String rendered) {
-        return tokenizer.encode(rendered, jinja == null && template == ChatTemplate.RAW);
+        return tokenizer.encode(rendered, addsSpecial());
     }
 
-    /** {@link #render} then {@link #encode}: the prompt's ids, one image token per image. */
+    /**
+     * The prompt's ids, one image token per image: {@link #render} then {@link #encode}, except that special tokens
+     * written in the messages' content are not recognised ({@code "</s>Question:"} in a message stays text and
+     * cannot end the turn or open another); only those the format writes count.
+     */
     public int[] promptIds(List<ChatMessage> messages) {
+        return promptIds(messages, false);
+    }
+
+    /**
+     * As {@link #promptIds(List)}; with {@code parseSpecialInContent} special tokens written in the content are
+     * recognised too, as Hugging Face's {@code apply_chat_template} followed by {@code encode} does.
+     *
+     * <p>The content is literal by marking it: each message's text (less its leading and trailing white space,
+     * which templates may strip) is wrapped in two Unicode noncharacters that no text holds (any in the content
+     * become U+FFFD), the conversation is rendered, the marks are taken out and what they enclosed is encoded with
+     * {@link Tokenizer#encode(String, boolean, int[])} as literal spans of the one rendered text, so the ids are
+     * those of the rendered text wherever the content writes no special token.
+     */
+    public int[] promptIds(List<ChatMessage> messages, boolean parseSpecialInContent) {
+        if (parseSpecialInContent) return encode(render(messages, true));
+        List<ChatMessage> marked = new ArrayList<>(messages.size());
+        for (ChatMessage m : messages) {
+            List<ChatMessage.Part> parts = new ArrayList<>(m.parts().size());
+            for (ChatMessage.Part p : m.parts()) parts.add(p instanceof ChatMessage.Text t ? new ChatMessage.Text(mark(t.text())) : p);
+            marked.add(ChatMessage.of(m.role(), parts));
+        }
+        String rendered = render(marked, true);
+        StringBuilder text = new StringBuilder(rendered.length());
+        int[] spans = new int[2 * messages.size() + 2];
+        int n = 0;
+        boolean open = false, broken = false;
+        for (int i = 0; i < rendered.length(); i++) {
+            char c = rendered.charAt(i);
+            if (c == OPEN || c == CLOSE) {
+                broken |= (c == OPEN) == open;
+                if (n == spans.length) spans = Arrays.copyOf(spans, n * 2);
+                spans[n++] = text.length();
+                open = !open;
+            } else {
+                text.append(c);
+            }
+        }
+        if (!broken && !open) return tokenizer.encode(text.toString(), addsSpecial(), Arrays.copyOf(spans, n));
+        // the template cut or reordered the content (e.g. an assistant message split at </think>): the spans are
+        // lost, which matters only when some content writes a special token
+        for (ChatMessage m : messages) {
+            for (ChatMessage.Part p : m.parts()) {
+                if (p instanceof ChatMessage.Text t && !Arrays.equals(tokenizer.encode(t.text(), false), tokenizer.encodeLiteral(t.text(), false))) {
+                    throw new Mm1jException("a " + m.role() + " message writes a special token (e.g. '" + firstSpecial(t.text()) + "'), which "
+                        + describe() + " cannot keep as text because it changes the messages' text; remove it, or let special tokens in "
+                        + "messages count (the server's --parse-special)");
+                }
+            }
+        }
         return encode(render(messages, true));
+    }
+
+    /** Whether encoding adds the tokenizer's specials: templates write theirs (BOS included) themselves, except RAW. */
+    private boolean addsSpecial() {
+        return jinja == null && template == ChatTemplate.RAW;
+    }
+
+    /** The first special token {@code text} holds, for messages. */
+    private String firstSpecial(String text) {
+        for (int id : tokenizer.encode(text, false)) if (tokenizer.isSpecial(id)) return tokenizer.token(id);
+        return "?";
+    }
+
+    /** U+FDD0 and U+FDD1: noncharacters, reserved by Unicode for a program's internal use. */
+    private static final char OPEN = '\uFDD0', CLOSE = '\uFDD1';
+
+    /**
+     * The text with the part between its leading and trailing white space marked as literal. White space is what
+     * Python's {@code str.strip()} removes (Jinja's {@code trim}), so a template that strips content strips the same.
+     */
+    private static String mark(String content) {
+        String c = content.replace(OPEN, '\uFFFD').replace(CLOSE, '\uFFFD');
+        int a = 0, b = c.length();
+        while (a < b && isSpace(c.charAt(a))) a++;
+        while (b > a && isSpace(c.charAt(b - 1))) b--;
+        return c.substring(0, a) + OPEN + c.substring(a, b) + CLOSE + c.substring(b);
+    }
+
+    private static boolean isSpace(char c) {
+        return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u0085';
     }
 
     /** Whether the format puts one space between the prompt and the answer ({@code Answer: red}), which callers strip. */

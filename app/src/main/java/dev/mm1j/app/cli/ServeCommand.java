@@ -44,7 +44,15 @@ final class ServeCommand implements Command, Main.SwitchAware {
             + "  --max-pixels N      width x height of one decoded image (default " + ServerConfig.DEFAULT_MAX_IMAGE_PIXELS + ")\n"
             + "  --timeout SECONDS   per request, from arrival to the last token (default " + ServerConfig.DEFAULT_TIMEOUT.toSeconds() + ")\n"
             + "  --prefill-chunk N   prompt positions processed between two decode steps (default " + ServerConfig.DEFAULT_PREFILL_CHUNK + ")\n"
-            + "  --allow-local-files accept file:// image URLs (read from this machine's disk)\n"
+            + "  --allow-local-files DIR  accept file:// image URLs of files inside DIR (real paths: links out of it are refused)\n"
+            + "  --max-connections N connections being read or answered at once; more get 503 (default " + ServerConfig.DEFAULT_MAX_CONNECTIONS + ")\n"
+            + "  --request-timeout S a request's headers and body must arrive within S seconds of its first byte, else\n"
+            + "                      the connection is closed (default " + ServerConfig.DEFAULT_REQUEST_TIMEOUT.toSeconds() + ")\n"
+            + "  --send-timeout S    one write to a client may block S seconds (a client that stopped reading), then the\n"
+            + "                      connection is closed and its generation cancelled (default " + ServerConfig.DEFAULT_SEND_TIMEOUT.toSeconds() + ")\n"
+            + "  --idle-timeout S    a kept-alive connection may wait S seconds for its next request (default " + ServerConfig.DEFAULT_IDLE_TIMEOUT.toSeconds() + ")\n"
+            + "  --parse-special     recognise special tokens (</s>, <|im_end|>...) written in messages and prompts, as\n"
+            + "                      Hugging Face's apply_chat_template does; off: they stay text and cannot forge turns\n"
             + "  --shutdown-grace S  seconds running answers may take to finish at shutdown (default " + ServerConfig.DEFAULT_SHUTDOWN_GRACE.toSeconds() + ")\n"
             + "  --warmup SECONDS    run the model on a dummy prompt this long before listening, so that the first\n"
             + "                      clients do not wait for the JIT (default " + ServerConfig.DEFAULT_WARMUP.toSeconds() + "; 0 = off)\n"
@@ -56,7 +64,7 @@ final class ServeCommand implements Command, Main.SwitchAware {
 
     @Override
     public Set<String> switches() {
-        return Set.of("allow-local-files");
+        return Set.of("parse-special");
     }
 
     @Override
@@ -74,20 +82,31 @@ final class ServeCommand implements Command, Main.SwitchAware {
         long maxPixels = a.getLong("max-pixels", ServerConfig.DEFAULT_MAX_IMAGE_PIXELS);
         double timeout = a.getDouble("timeout", ServerConfig.DEFAULT_TIMEOUT.toSeconds());
         int prefillChunk = a.getInt("prefill-chunk", ServerConfig.DEFAULT_PREFILL_CHUNK);
-        boolean localFiles = a.flag("allow-local-files");
+        String localFiles = a.get("allow-local-files", null);
+        int maxConnections = a.getInt("max-connections", ServerConfig.DEFAULT_MAX_CONNECTIONS);
+        double requestTimeout = a.getDouble("request-timeout", ServerConfig.DEFAULT_REQUEST_TIMEOUT.toSeconds());
+        double sendTimeout = a.getDouble("send-timeout", ServerConfig.DEFAULT_SEND_TIMEOUT.toSeconds());
+        long idleTimeout = a.getLong("idle-timeout", ServerConfig.DEFAULT_IDLE_TIMEOUT.toSeconds());
+        boolean parseSpecial = a.flag("parse-special");
         double grace = a.getDouble("shutdown-grace", ServerConfig.DEFAULT_SHUTDOWN_GRACE.toSeconds());
         double warmup = a.getDouble("warmup", ServerConfig.DEFAULT_WARMUP.toSeconds());
         a.checkUnknown();
         if (!a.positional().isEmpty()) throw new CliException("unexpected argument '" + a.positional().getFirst() + "'");
         if (!(timeout > 0) || !(grace >= 0) || !(warmup >= 0)) throw new CliException("--timeout must be > 0, --shutdown-grace and --warmup >= 0");
+        if (!(requestTimeout > 0) || !(sendTimeout > 0) || idleTimeout < 1) {
+            throw new CliException("--request-timeout and --send-timeout must be > 0, --idle-timeout at least 1 (seconds)");
+        }
         Path path = mo.modelOrDefault();
         String name = alias != null ? alias : path.toAbsolutePath().normalize().getFileName().toString();
         err.println("mm1j serve: loading " + path + " ...");
         try (LoadedModel model = mo.open(path, "serve", err)) {
             int context = model.context();
             ServerConfig config = new ServerConfig(host, port, key, name, context, parallel, queue, maxBody, maxImages, maxPixels,
-                Duration.ofMillis((long) (timeout * 1000)), prefillChunk, localFiles, Duration.ofMillis((long) (grace * 1000)),
-                Duration.ofMillis((long) (warmup * 1000)));
+                Duration.ofMillis((long) (timeout * 1000)), prefillChunk, localFiles == null ? null : Path.of(localFiles),
+                Duration.ofMillis((long) (grace * 1000)), Duration.ofMillis((long) (warmup * 1000)), maxConnections,
+                Duration.ofMillis((long) (requestTimeout * 1000)), Duration.ofMillis((long) (sendTimeout * 1000)), Duration.ofSeconds(idleTimeout),
+                parseSpecial);
+            jdkServerProperties(config);
             OpenAiServer server = OpenAiServer.start(model, config, line -> err.println("mm1j serve: " + line));
             DType kvDtype = model.kvDtype(context, parallel);
             CountDownLatch stopped = new CountDownLatch(1);
@@ -106,6 +125,23 @@ final class ServeCommand implements Command, Main.SwitchAware {
             stopped.await();
         }
         return 0;
+    }
+
+    /**
+     * The JDK server's own limits, which are system properties read once per process (a -D given by the user wins):
+     * idle kept-alive connections closed after --idle-timeout (checked every second), connections that send nothing
+     * closed after --request-timeout, and a ceiling on open connections (idle ones included) above the server's own
+     * --max-connections tiers.
+     */
+    static void jdkServerProperties(ServerConfig c) {
+        setIfAbsent("sun.net.httpserver.idleInterval", c.idleTimeout().toSeconds());
+        setIfAbsent("sun.net.httpserver.clockTick", 1000);
+        setIfAbsent("sun.net.httpserver.maxReqTime", Math.max(1, (c.requestTimeout().toMillis() + 999) / 1000));
+        setIfAbsent("jdk.httpserver.maxConnections", 2L * c.maxConnections() + 256);
+    }
+
+    private static void setIfAbsent(String key, long value) {
+        if (System.getProperty(key) == null) System.setProperty(key, Long.toString(value));
     }
 
     private static String hostForUrl(String host) {

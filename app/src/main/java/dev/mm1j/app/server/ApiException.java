@@ -69,7 +69,7 @@ public final class ApiException extends RuntimeException {
             case QUEUE_FULL -> new ApiException(429, "rate_limit_error", "queue_full", null, e.getMessage());
             case UNAVAILABLE -> unavailable(e.getMessage());
             case TIMEOUT -> timeout(e.getMessage());
-            case INTERNAL -> internal(e.getMessage());
+            case INTERNAL -> internal("Internal server error; the details are in the server's log"); // the server logs e with a request id
         };
     }
 

@@ -1,7 +1,6 @@
 package dev.mm1j.app.server;
 
 import dev.mm1j.core.Mm1jException;
-import dev.mm1j.core.Tensor;
 import dev.mm1j.model.ImageEncoder;
 import dev.mm1j.model.vision.ImageDecoder;
 import dev.mm1j.model.vision.RgbImage;
@@ -9,61 +8,65 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Locale;
-import java.util.concurrent.Semaphore;
 
 /**
  * The images of a request, from {@code image_url} parts: {@code data:image/...;base64,...} URLs, and
- * {@code file://} paths when the server was started with {@code --allow-local-files}. Remote URLs are not
- * fetched. Each image is decoded (PNG, JPEG, GIF, BMP; the pixel cap checked against the header before decoding)
- * and preprocessed into pixels here, on the HTTP thread, so that the engine only runs the encoder; at most
- * {@link #PARALLEL_DECODES} images are decoded at once, which bounds the memory decoding takes.
+ * {@code file://} paths inside the one folder the server was started with ({@code --allow-local-files DIR}).
+ * Remote URLs are not fetched. Each image is decoded (PNG, JPEG, GIF, BMP; the pixel cap checked against the
+ * header before decoding) and prepared for the encoder here, on the request's thread, inside the server's bounded
+ * preparing section ({@link Admission}), so that the engine only runs the encoder.
+ *
+ * <p>A file URL is resolved to its real path (symbolic links followed) and must lie inside the folder's real
+ * path, be a regular file, fit the body limit and decode as an image; when any of that fails the answer is the
+ * same 400, which neither says which nor quotes the file, so that clients learn nothing about the machine's disk.
  */
 final class ImageInputs {
-    static final int PARALLEL_DECODES = Math.max(2, Runtime.getRuntime().availableProcessors());
-    private static final Semaphore DECODES = new Semaphore(PARALLEL_DECODES);
     private static final java.util.regex.Pattern WHITESPACE = java.util.regex.Pattern.compile("\\s+");
 
     private final ImageEncoder encoder;
     private final ImageDecoder decoder;
-    private final boolean allowLocalFiles;
+    private final Path root;       // the real path of the shared folder, or null
     private final long maxBytes;
 
-    ImageInputs(ImageEncoder encoder, long maxPixels, boolean allowLocalFiles, long maxBytes) {
+    ImageInputs(ImageEncoder encoder, long maxPixels, Path localFiles, long maxBytes) throws IOException {
         this.encoder = encoder;
         this.decoder = new ImageDecoder(maxPixels);
-        this.allowLocalFiles = allowLocalFiles;
+        this.root = localFiles == null ? null : localFiles.toRealPath();
         this.maxBytes = maxBytes;
     }
 
     /** The image at {@code url} prepared for the encoder (its views' pixels and rows); {@code param} names it. */
     ImageEncoder.Input prepare(String url, String param) {
-        byte[] bytes = bytes(url, param);
-        try {
-            DECODES.acquireUninterruptibly();
+        String lower = url.length() > 16 ? url.substring(0, 16).toLowerCase(Locale.ROOT) : url.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("data:")) {
+            try {
+                return encoder.prepare(decoder.decode(dataUrl(url, param), param));
+            } catch (Mm1jException e) {
+                throw ApiException.badRequest(param, e.getMessage());
+            }
+        }
+        if (lower.startsWith("file:")) {
             RgbImage img;
             try {
-                img = decoder.decode(bytes, param);
-            } finally {
-                DECODES.release();
+                img = decoder.decode(localFile(url, param), param);
+            } catch (Mm1jException e) {
+                throw unusableFile(param); // the decoder's message could quote the file's first bytes
             }
-            return encoder.prepare(img);
-        } catch (Mm1jException e) {
-            throw ApiException.badRequest(param, e.getMessage());
+            try {
+                return encoder.prepare(img);
+            } catch (Mm1jException e) {
+                throw ApiException.badRequest(param, e.getMessage());
+            }
         }
-    }
-
-    private byte[] bytes(String url, String param) {
-        String lower = url.length() > 16 ? url.substring(0, 16).toLowerCase(Locale.ROOT) : url.toLowerCase(Locale.ROOT);
-        if (lower.startsWith("data:")) return dataUrl(url, param);
-        if (lower.startsWith("file:")) return localFile(url, param);
         if (lower.startsWith("http://") || lower.startsWith("https://")) {
             throw ApiException.badRequest(param, "'" + param + "': this server does not fetch remote images; send the image inline as a "
                 + "data:image/png;base64,... (or image/jpeg) URL");
         }
-        throw ApiException.badRequest(param, "'" + param + "' must be a data:image/...;base64,... URL" + (allowLocalFiles ? " or a file:// URL" : "")
+        throw ApiException.badRequest(param, "'" + param + "' must be a data:image/...;base64,... URL" + (root != null ? " or a file:// URL" : "")
             + ", got '" + JsonFields.brief(url) + "'");
     }
 
@@ -76,7 +79,7 @@ final class ImageInputs {
         int semi = media.indexOf(';');
         if (semi >= 0) media = media.substring(0, semi);
         if (!media.isEmpty() && !media.startsWith("image/")) {
-            throw ApiException.badRequest(param, "'" + param + "': the data URL holds '" + media + "', not an image (image/png or image/jpeg)");
+            throw ApiException.badRequest(param, "'" + param + "': the data URL holds '" + JsonFields.cut(media) + "', not an image (image/png or image/jpeg)");
         }
         try {
             return Base64.getDecoder().decode(WHITESPACE.matcher(url.substring(comma + 1)).replaceAll(""));
@@ -85,24 +88,28 @@ final class ImageInputs {
         }
     }
 
+    /** The bytes of a file inside the shared folder; every failure is the same {@link #unusableFile} answer. */
     private byte[] localFile(String url, String param) {
-        if (!allowLocalFiles) {
-            throw ApiException.badRequest(param, "'" + param + "': file:// URLs are disabled; start the server with --allow-local-files to read "
-                + "images from its disk, or send the image as a data: URL");
+        if (root == null) {
+            throw ApiException.badRequest(param, "'" + param + "': file:// URLs are disabled; start the server with --allow-local-files DIR to "
+                + "read images from one folder of its disk, or send the image as a data: URL");
         }
-        Path p;
         try {
-            p = Path.of(URI.create(url));
-        } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
-            throw ApiException.badRequest(param, "'" + param + "': not a valid file URL (" + e.getMessage() + ")");
+            Path real = Path.of(URI.create(url)).toRealPath();
+            if (!real.startsWith(root) || !Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) throw unusableFile(param);
+            try (InputStream in = Files.newInputStream(real, LinkOption.NOFOLLOW_LINKS)) {
+                byte[] b = in.readNBytes((int) Math.min(maxBytes + 1, Integer.MAX_VALUE - 16));
+                if (b.length > maxBytes) throw unusableFile(param);
+                return b;
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof ApiException a) throw a;
+            throw unusableFile(param); // bad URL, no such file, no permission, a loop of links...
         }
-        if (!Files.isRegularFile(p)) throw ApiException.badRequest(param, "'" + param + "': no such file: " + p);
-        try (InputStream in = Files.newInputStream(p)) {
-            byte[] b = in.readNBytes((int) Math.min(maxBytes + 1, Integer.MAX_VALUE - 16));
-            if (b.length > maxBytes) throw ApiException.tooLarge(param, "'" + param + "': " + p + " is larger than the request limit of " + maxBytes + " bytes");
-            return b;
-        } catch (IOException e) {
-            throw ApiException.badRequest(param, "'" + param + "': cannot read " + p + ": " + e.getMessage());
-        }
+    }
+
+    private ApiException unusableFile(String param) {
+        return ApiException.badRequest(param, "'" + param + "': the file:// URL does not name a readable image file (at most " + maxBytes
+            + " bytes) inside the folder this server shares with --allow-local-files; the URL is an absolute path, file:///<that folder>/<name>");
     }
 }

@@ -123,13 +123,17 @@ final class JsonFields {
         };
     }
 
+    /** A value as short JSON for an error message ({@link #cut} to 40 chars). */
     static String brief(Object v) {
-        String s;
-        try {
-            s = dev.mm1j.core.json.Json.write(v);
-        } catch (RuntimeException e) {
-            s = String.valueOf(v);
-        }
-        return s.length() > 40 ? s.substring(0, 37) + "..." : s;
+        if (v instanceof String s && s.length() > 40) v = s.substring(0, Character.isHighSurrogate(s.charAt(39)) ? 39 : 40) + "..."; // not megabytes of JSON for 40 chars
+        return cut(dev.mm1j.core.json.Json.writeSafe(v));
+    }
+
+    /** A string cut to at most 40 chars for an error message, never inside a surrogate pair. */
+    static String cut(String s) {
+        if (s.length() <= 40) return s;
+        int at = 37;
+        if (Character.isLowSurrogate(s.charAt(at)) && Character.isHighSurrogate(s.charAt(at - 1))) at--;
+        return s.substring(0, at) + "...";
     }
 }

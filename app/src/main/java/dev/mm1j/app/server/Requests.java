@@ -1,11 +1,11 @@
 package dev.mm1j.app.server;
 
+import dev.mm1j.core.Mm1jException;
 import dev.mm1j.model.ChatFormat;
 import dev.mm1j.model.ImageEncoder;
 import dev.mm1j.model.ImageSplice;
 import dev.mm1j.model.LoadedModel;
 import dev.mm1j.model.generation.ChatMessage;
-import dev.mm1j.model.generation.ChatTemplateException;
 import dev.mm1j.model.generation.SamplingParams;
 import dev.mm1j.model.serving.Request;
 import dev.mm1j.model.tokenizer.Tokenizer;
@@ -16,9 +16,11 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Turns the JSON of {@code /v1/chat/completions} and {@code /v1/completions} into a {@link Request}: the
- * messages rendered in the model's chat format (images from {@code image_url} parts, in order), tokenized, the
+ * messages rendered in the model's chat format (text and {@code image_url} parts in their order, in any user turn:
+ * the format places the images, and a format that places fewer than were sent is a 400), tokenized with the special tokens written in the text left as text (unless {@code --parse-special}), the
  * images decoded and preprocessed, the sampling options checked, the length checked against the context. Every
- * problem is a 4xx {@link ApiException} naming the field. Runs on the HTTP threads.
+ * problem is a 4xx {@link ApiException} naming the field. Runs on the HTTP threads, inside the bounded preparing
+ * section of {@link Admission}.
  */
 final class Requests {
     /** A parsed request: what to generate and how to answer. */
@@ -38,7 +40,7 @@ final class Requests {
         this.vocab = model.text().config().vocabSize();
         this.config = config;
         this.encoder = model.images();
-        this.images = encoder == null ? null : new ImageInputs(encoder, config.maxImagePixels(), config.allowLocalFiles(), config.maxBodyBytes());
+        this.images = encoder == null ? null : new ImageInputs(encoder, config.maxImagePixels(), config.localFiles(), config.maxBodyBytes());
     }
 
     // ================================================================== chat
@@ -56,17 +58,17 @@ final class Requests {
             String role = m.requireString("role");
             if (role.equals("developer")) role = "system";
             if (!role.equals("system") && !role.equals("user") && !role.equals("assistant")) {
-                throw ApiException.badRequest(m.name("role"), "'" + m.name("role") + "' must be system, developer, user or assistant, got '" + role + "'"
-                    + (role.equals("tool") || role.equals("function") ? " (tools are not supported)" : ""));
+                throw ApiException.badRequest(m.name("role"), "'" + m.name("role") + "' must be system, developer, user or assistant, got '"
+                    + JsonFields.cut(role) + "'" + (role.equals("tool") || role.equals("function") ? " (tools are not supported)" : ""));
             }
             if (m.has("tool_calls") || m.has("function_call")) throw ApiException.badRequest(m.name("tool_calls"), "tool calls are not supported");
             int before = imageUrls.size();
-            String text = content(m, imageUrls, imageParams);
+            List<ChatMessage.Part> parts = content(m, imageUrls, imageParams);
             int imgs = imageUrls.size() - before;
             if (imgs > 0 && !role.equals("user")) {
                 throw ApiException.badRequest(m.name("content"), "'" + m.name("content") + "': images can only be sent in user messages");
             }
-            messages.add(new ChatMessage(role, text, imgs));
+            messages.add(ChatMessage.of(role, parts));
         }
         GenOptions opt = options(body);
         if (imageUrls.size() > config.maxImages()) {
@@ -77,8 +79,8 @@ final class Requests {
         }
         int[] ids;
         try {
-            ids = chat.promptIds(messages);
-        } catch (ChatTemplateException e) { // the checkpoint's template refused the conversation (e.g. roles not alternating)
+            ids = chat.promptIds(messages, config.parseSpecial());
+        } catch (Mm1jException e) { // the checkpoint's template refused the conversation (e.g. roles not alternating), or cannot keep typed special tokens as text
             throw ApiException.badRequest("messages", e.getMessage());
         }
         checkImageTokens(ids, imageUrls.size(), "messages");
@@ -99,22 +101,22 @@ final class Requests {
         }
     }
 
-    /** The text of a message's content (a string or an array of parts); image parts add their URL to {@code urls}. */
-    private static String content(JsonFields m, List<String> urls, List<String> params) {
+    /**
+     * A message's content (a string or an array of parts) as text and image parts in their order, which the chat
+     * format places (an image in any user turn, where the format puts it); image parts add their URL to {@code urls}.
+     */
+    private static List<ChatMessage.Part> content(JsonFields m, List<String> urls, List<String> params) {
         Object c = m.raw("content");
         if (c == null) throw m.missing("content");
-        if (c instanceof String s) return s;
+        if (c instanceof String s) return List.of(new ChatMessage.Text(s));
         if (!(c instanceof List<?>)) throw m.wrongType("content", "a string or an array of content parts", c);
         List<Object> parts = m.list("content");
-        StringBuilder text = new StringBuilder();
+        List<ChatMessage.Part> out = new ArrayList<>();
         for (int j = 0; j < parts.size(); j++) {
             JsonFields p = JsonFields.of(parts.get(j), m.name("content") + "[" + j + "]");
             String type = p.requireString("type");
             switch (type) {
-                case "text" -> {
-                    if (!text.isEmpty()) text.append('\n');
-                    text.append(p.requireString("text"));
-                }
+                case "text" -> out.add(new ChatMessage.Text(p.requireString("text")));
                 case "image_url" -> {
                     Object iu = p.raw("image_url");
                     String url;
@@ -123,12 +125,13 @@ final class Requests {
                     else url = p.object("image_url").requireString("url");
                     urls.add(url);
                     params.add(p.name("image_url"));
+                    out.add(ChatMessage.IMAGE);
                 }
-                default -> throw ApiException.badRequest(p.name("type"), "'" + p.name("type") + "' must be 'text' or 'image_url', got '" + type + "'"
+                default -> throw ApiException.badRequest(p.name("type"), "'" + p.name("type") + "' must be 'text' or 'image_url', got '" + JsonFields.cut(type) + "'"
                     + (type.equals("input_audio") || type.equals("file") ? " (not supported)" : ""));
             }
         }
-        return text.toString();
+        return out;
     }
 
     private List<ImageEncoder.Input> prepareImages(List<String> urls, List<String> params) {
@@ -142,15 +145,22 @@ final class Requests {
         }
     }
 
-    /** The prompt must hold exactly one image id per image: a literal "<image>" in the text would shift them. */
+    /**
+     * The prompt must hold exactly one image id per image: the chat format places one per image, and text cannot
+     * add any (special tokens written in text stay text unless --parse-special).
+     */
     private void checkImageTokens(int[] ids, int images, String param) {
         if (encoder == null) return;
         int img = encoder.imageTokenId();
         int found = 0;
         for (int id : ids) if (id == img) found++;
-        if (found != images) {
-            throw ApiException.badRequest(param, "the text holds the image placeholder '" + chat.tokenizer().token(img)
-                + "' " + (found - images) + " time(s) too many; images are given as image_url parts, not as text");
+        if (found > images) {
+            throw ApiException.badRequest(param, "the text holds the image placeholder '" + chat.tokenizer().token(img) + "' " + (found - images)
+                + " time(s) more than the request has images; images are given as image_url parts, not as text");
+        }
+        if (found < images) {
+            throw ApiException.badRequest(param, "the request has " + images + " image(s) but the chat format '" + chat.template().name().toLowerCase(java.util.Locale.ROOT)
+                + "' placed " + found + " image placeholder(s) in the prompt: this format cannot show images to the model (serve it with its own format, e.g. --template mm1)");
         }
     }
 
@@ -165,11 +175,12 @@ final class Requests {
         Object p = body.raw("prompt");
         if (p == null) throw body.missing("prompt");
         Tokenizer tok = chat.tokenizer();
+        boolean special = config.parseSpecial();
         int[] ids;
         if (p instanceof String s) {
-            ids = tok.encode(s, true);
+            ids = special ? tok.encode(s, true) : tok.encodeLiteral(s, true);
         } else if (p instanceof List<?> l && l.size() == 1 && l.getFirst() instanceof String s) {
-            ids = tok.encode(s, true);
+            ids = special ? tok.encode(s, true) : tok.encodeLiteral(s, true);
         } else if (p instanceof List<?> l && !l.isEmpty() && l.stream().allMatch(o -> o instanceof Long)) {
             ids = new int[l.size()];
             for (int i = 0; i < ids.length; i++) {
@@ -196,7 +207,7 @@ final class Requests {
 
     private void checkModel(JsonFields body) {
         String m = body.string("model", null);
-        if (m != null && !m.equals(config.modelName())) throw ApiException.modelNotFound(m, config.modelName());
+        if (m != null && !m.equals(config.modelName())) throw ApiException.modelNotFound(JsonFields.cut(m), config.modelName());
     }
 
     private GenOptions options(JsonFields b) {

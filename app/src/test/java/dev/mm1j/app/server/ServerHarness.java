@@ -51,7 +51,7 @@ final class ServerHarness implements AutoCloseable {
     }
 
     HttpRequest.Builder request(String path) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json");
         if (key != null) b.header("Authorization", "Bearer " + key);
         return b;
     }
@@ -65,7 +65,7 @@ final class ServerHarness implements AutoCloseable {
 
     @SuppressWarnings("unchecked")
     Reply post(String path, String body) throws IOException, InterruptedException {
-        HttpResponse<String> r = client.send(request(path).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse<String> r = client.send(request(path).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
             HttpResponse.BodyHandlers.ofString());
         return new Reply(r.statusCode(), (Map<String, Object>) Json.parse(r.body()), r.body());
     }

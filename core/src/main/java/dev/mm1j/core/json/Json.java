@@ -362,27 +362,52 @@ public final class Json {
     /** Compact JSON text of a value built from maps, lists, strings, numbers, booleans and null. */
     public static String write(Object value) {
         StringBuilder sb = new StringBuilder();
-        write(sb, value, -1, 0);
+        write(sb, value, -1, 0, false);
+        return sb.toString();
+    }
+
+    /**
+     * Compact JSON text of any value, never an exception: what {@link #write} refuses is replaced (an unpaired
+     * surrogate by U+FFFD, a non-finite number by null, another object by its {@code toString()} as a string,
+     * nesting past {@link #DEFAULT_MAX_DEPTH} by null). For answers that must go out whatever they hold, such as
+     * an error message that quotes part of a request.
+     */
+    public static String writeSafe(Object value) {
+        StringBuilder sb = new StringBuilder();
+        write(sb, value, -1, 0, true);
         return sb.toString();
     }
 
     /** Indented JSON text (2 spaces). */
     public static String writePretty(Object value) {
         StringBuilder sb = new StringBuilder();
-        write(sb, value, 2, 0);
+        write(sb, value, 2, 0, false);
         return sb.toString();
     }
 
-    private static void write(StringBuilder sb, Object v, int indent, int level) {
-        if (level > DEFAULT_MAX_DEPTH) throw new JsonException("cannot write JSON nested deeper than " + DEFAULT_MAX_DEPTH + " (a cycle?)");
+    private static void write(StringBuilder sb, Object v, int indent, int level, boolean safe) {
+        if (level > DEFAULT_MAX_DEPTH) {
+            if (safe) {
+                sb.append("null");
+                return;
+            }
+            throw new JsonException("cannot write JSON nested deeper than " + DEFAULT_MAX_DEPTH + " (a cycle?)");
+        }
         switch (v) {
             case null -> sb.append("null");
-            case String str -> quote(sb, str);
+            case String str -> quote(sb, str, safe);
             case Boolean b -> sb.append(b);
-            case Double d -> number(sb, d);
+            case Double d -> {
+                if (safe && !Double.isFinite(d)) sb.append("null");
+                else number(sb, d);
+            }
             case Float f -> {
-                if (!Float.isFinite(f)) throw new JsonException("JSON has no representation for " + f);
-                sb.append(f); // Float.toString is the shortest text that reads back as the same float
+                if (!Float.isFinite(f)) {
+                    if (!safe) throw new JsonException("JSON has no representation for " + f);
+                    sb.append("null");
+                } else {
+                    sb.append(f); // Float.toString is the shortest text that reads back as the same float
+                }
             }
             case Number n -> sb.append(n);
             case Map<?, ?> m -> {
@@ -391,9 +416,9 @@ public final class Json {
                 for (Map.Entry<?, ?> e : m.entrySet()) {
                     if (i++ > 0) sb.append(',');
                     newline(sb, indent, level + 1);
-                    quote(sb, String.valueOf(e.getKey()));
+                    quote(sb, String.valueOf(e.getKey()), safe);
                     sb.append(indent >= 0 ? ": " : ":");
-                    write(sb, e.getValue(), indent, level + 1);
+                    write(sb, e.getValue(), indent, level + 1, safe);
                 }
                 if (i > 0) newline(sb, indent, level);
                 sb.append('}');
@@ -404,7 +429,7 @@ public final class Json {
                 for (Object o : it) {
                     if (i++ > 0) sb.append(',');
                     newline(sb, indent, level + 1);
-                    write(sb, o, indent, level + 1);
+                    write(sb, o, indent, level + 1, safe);
                 }
                 if (i > 0) newline(sb, indent, level);
                 sb.append(']');
@@ -412,25 +437,34 @@ public final class Json {
             case int[] a -> {
                 List<Object> l = new ArrayList<>();
                 for (int x : a) l.add(x);
-                write(sb, l, indent, level);
+                write(sb, l, indent, level, safe);
             }
             case long[] a -> {
                 List<Object> l = new ArrayList<>();
                 for (long x : a) l.add(x);
-                write(sb, l, indent, level);
+                write(sb, l, indent, level, safe);
             }
             case float[] a -> {
                 List<Object> l = new ArrayList<>();
                 for (float x : a) l.add(x);
-                write(sb, l, indent, level);
+                write(sb, l, indent, level, safe);
             }
             case double[] a -> {
                 List<Object> l = new ArrayList<>();
                 for (double x : a) l.add(x);
-                write(sb, l, indent, level);
+                write(sb, l, indent, level, safe);
             }
-            case Object[] a -> write(sb, List.of(a), indent, level);
-            default -> throw new JsonException("cannot write a " + v.getClass().getName() + " as JSON");
+            case Object[] a -> write(sb, java.util.Arrays.asList(a), indent, level, safe);
+            default -> {
+                if (!safe) throw new JsonException("cannot write a " + v.getClass().getName() + " as JSON");
+                String text;
+                try {
+                    text = String.valueOf(v);
+                } catch (RuntimeException e) {
+                    text = v.getClass().getName();
+                }
+                quote(sb, text, true);
+            }
         }
     }
 
@@ -449,6 +483,11 @@ public final class Json {
 
     /** Appends {@code str} as a JSON string literal; an unpaired surrogate (not valid Unicode) is an error. */
     public static void quote(StringBuilder sb, String str) {
+        quote(sb, str, false);
+    }
+
+    /** As {@link #quote(StringBuilder, String)}; with {@code safe} an unpaired surrogate is written as U+FFFD. */
+    private static void quote(StringBuilder sb, String str, boolean safe) {
         sb.append('"');
         for (int i = 0; i < str.length(); i++) {
             char c = str.charAt(i);
@@ -466,7 +505,8 @@ public final class Json {
                     } else if (Character.isHighSurrogate(c) && i + 1 < str.length() && Character.isLowSurrogate(str.charAt(i + 1))) {
                         sb.append(c).append(str.charAt(++i));
                     } else if (Character.isSurrogate(c)) {
-                        throw new JsonException(String.format("cannot write an unpaired surrogate U+%04X as JSON", (int) c));
+                        if (!safe) throw new JsonException(String.format("cannot write an unpaired surrogate U+%04X as JSON", (int) c));
+                        sb.append('\uFFFD');
                     } else {
                         sb.append(c);
                     }

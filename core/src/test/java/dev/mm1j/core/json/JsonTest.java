@@ -30,6 +30,36 @@ class JsonTest {
     }
 
     @Test
+    void writeSafeNeverThrowsAndAlwaysParses() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cut", "abc\uD83D"); // a message cut inside a surrogate pair
+        m.put("lone", "\uDC00x\uD800");
+        m.put("nan", Double.NaN);
+        m.put("inf", Float.NEGATIVE_INFINITY);
+        m.put("object", new Object() {
+            @Override
+            public String toString() {
+                return "obj\uD800";
+            }
+        });
+        m.put("array", new Object[] {null, 1, "x"});
+        Object deep = "end";
+        for (int i = 0; i < Json.DEFAULT_MAX_DEPTH + 10; i++) deep = List.of(deep);
+        m.put("deep", deep);
+        String text = Json.writeSafe(m);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> back = (Map<String, Object>) Json.parse(text, Json.DEFAULT_MAX_DEPTH + 20, "JSON");
+        assertEquals("abc\uFFFD", back.get("cut"));
+        assertEquals("\uFFFDx\uFFFD", back.get("lone"));
+        assertNull(back.get("nan"));
+        assertNull(back.get("inf"));
+        assertEquals("obj\uFFFD", back.get("object"));
+        assertEquals(java.util.Arrays.asList(null, 1L, "x"), back.get("array"));
+        assertThrows(JsonException.class, () -> Json.write(Map.of("cut", "abc\uD83D")), "the strict writer still refuses");
+        assertEquals(Json.write(Map.of("a", List.of(1, "\uD83D\uDE00"))), Json.writeSafe(Map.of("a", List.of(1, "\uD83D\uDE00"))));
+    }
+
+    @Test
     void literalsAndStructure() {
         assertEquals(Boolean.TRUE, Json.parse("true"));
         assertEquals(Boolean.FALSE, Json.parse(" false "));

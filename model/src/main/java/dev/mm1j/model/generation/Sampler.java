@@ -54,16 +54,24 @@ public final class Sampler {
         for (int t : tokens) accept(t);
     }
 
-    /** The next token for {@code logits[offset, offset + V)}; the logits are modified (penalties, temperature). */
+    /**
+     * The next token for {@code logits[offset, offset + V)}; the logits are modified (penalties, temperature). Always
+     * an id in [0, V): when the logits hold NaN or +infinity (before or after penalties and temperature), or the
+     * kept probabilities do not sum to a positive finite number, it falls back to {@link #argmax}, which skips NaN.
+     */
     public int sample(float[] logits, int offset) {
         if (counts != null) applyPenalties(logits, offset);
         if (p.isGreedy()) return argmax(logits, offset, vocab);
-        float invT = 1f / p.temperature();
+        float invT = 1f / p.temperature(); // finite: the temperature is at least GREEDY_BELOW
         int n = vocab;
+        boolean finite = true;
         for (int i = 0; i < n; i++) {
+            float v = logits[offset + i] * invT;
             idx[i] = i;
-            val[i] = logits[offset + i] * invT;
+            val[i] = v;
+            finite &= v == v && v != Float.POSITIVE_INFINITY; // -infinity is a masked token: probability 0
         }
+        if (!finite) return argmax(logits, offset, vocab);
         // top-k: the k largest to the front (quickselect), then sorted if a later filter needs the order
         int k = p.topK() > 0 && p.topK() < n ? p.topK() : n;
         if (k < n) select(k, n);
@@ -73,6 +81,7 @@ public final class Sampler {
         // softmax over the candidates (val becomes unnormalised probabilities, by candidate position)
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) max = Math.max(max, val[idx[i]]);
+        if (max == Float.NEGATIVE_INFINITY) return argmax(logits, offset, vocab); // every candidate masked
         double sum = 0;
         for (int i = 0; i < n; i++) sum += val[idx[i]] = (float) Math.exp(val[idx[i]] - max);
         // top-p: the shortest sorted prefix reaching p
@@ -100,6 +109,7 @@ public final class Sampler {
             }
             n = kept;
         }
+        if (n == 0 || !(sum > 0) || Double.isInfinite(sum)) return argmax(logits, offset, vocab);
         // the draw
         double u = random.nextDouble() * sum;
         for (int i = 0; i < n; i++) {
@@ -116,9 +126,10 @@ public final class Sampler {
             int t = ring[i];
             int c = counts[t];
             if (c <= 0) continue; // already penalised (marked below)
-            float l = logits[offset + t];
+            float l0 = logits[offset + t], l = l0;
             if (p.repetitionPenalty() != 1f) l = l > 0 ? l / p.repetitionPenalty() : l * p.repetitionPenalty();
             l -= p.presencePenalty() + c * p.frequencyPenalty();
+            if (l != l && l0 == l0) l = (float) penalisedWide(l0, c); // infinity minus infinity: no NaN from a number
             logits[offset + t] = l;
             counts[t] = -c; // mark as done for this call
         }
@@ -128,18 +139,25 @@ public final class Sampler {
         }
     }
 
-    /** Argmax of x[off, off + n), ties to the lowest index. */
+    /** The penalties in double precision, where presence + count · frequency cannot overflow. */
+    private double penalisedWide(float logit, int count) {
+        double l = logit;
+        if (p.repetitionPenalty() != 1f) l = l > 0 ? l / p.repetitionPenalty() : l * p.repetitionPenalty();
+        return l - (p.presencePenalty() + count * (double) p.frequencyPenalty());
+    }
+
+    /** Argmax of x[off, off + n), ties to the lowest index; NaN never wins (0 when every value is NaN). */
     public static int argmax(float[] x, int off, int n) {
-        int best = 0;
-        float bv = x[off];
-        for (int i = 1; i < n; i++) {
+        int best = -1;
+        float bv = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
             float v = x[off + i];
-            if (v > bv) {
+            if (v > bv || (best < 0 && v == v)) {
                 bv = v;
                 best = i;
             }
         }
-        return best;
+        return Math.max(best, 0);
     }
 
     /** "a ranks before b": larger value first, then lower id. */

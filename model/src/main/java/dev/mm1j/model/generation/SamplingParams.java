@@ -4,10 +4,11 @@ import dev.mm1j.core.Mm1jException;
 
 /**
  * How the next token is chosen from the logits. Applied in Hugging Face's order: penalties on the raw
- * logits, then temperature, top-k, top-p, min-p, then a seeded draw. Temperature 0 is greedy (argmax, ties
- * to the lowest id; the filters are then irrelevant).
+ * logits, then temperature, top-k, top-p, min-p, then a seeded draw. A temperature below
+ * {@link #GREEDY_BELOW} (0 included) is greedy: argmax, ties to the lowest id, the filters irrelevant (dividing by a
+ * tiny temperature would overflow to infinity and the softmax to NaN).
  *
- * @param temperature       0 = greedy; otherwise logits are divided by it
+ * @param temperature       below {@link #GREEDY_BELOW} (e.g. 0) = greedy; otherwise logits are divided by it
  * @param topK              keep the k most likely tokens (0 = all)
  * @param topP              keep the smallest set of most likely tokens whose probability reaches p (1 = all)
  * @param minP              drop tokens less likely than minP × the most likely one's probability (0 = none)
@@ -20,6 +21,11 @@ import dev.mm1j.core.Mm1jException;
  */
 public record SamplingParams(float temperature, int topK, float topP, float minP, float repetitionPenalty,
                              float presencePenalty, float frequencyPenalty, int penaltyLastN, long seed) {
+    /**
+     * Temperatures below this are greedy. At this temperature the top token's probability is already 1 in float
+     * arithmetic unless the two best logits are within about 1e-3 of each other (vLLM uses the same bound).
+     */
+    public static final float GREEDY_BELOW = 1e-5f;
 
     public SamplingParams {
         if (!(temperature >= 0) || Float.isInfinite(temperature)) throw bad("temperature", temperature, "must be >= 0");
@@ -43,7 +49,7 @@ public record SamplingParams(float temperature, int topK, float topP, float minP
     }
 
     public boolean isGreedy() {
-        return temperature == 0;
+        return temperature < GREEDY_BELOW;
     }
 
     boolean hasPenalties() {

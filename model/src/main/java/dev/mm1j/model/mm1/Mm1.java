@@ -183,10 +183,13 @@ public final class Mm1 implements AutoCloseable {
         return prompt.rawText() != null ? prompt.rawText() : chat.render(prompt.messages(), true);
     }
 
-    /** The prompt's token ids (one image token per image, before expansion). */
+    /**
+     * The prompt's token ids (one image token per image, before expansion). Special tokens written in messages stay
+     * text ({@link ChatFormat#promptIds(java.util.List)}); a raw prompt is the caller's own text, specials included.
+     */
     public int[] promptIds(Prompt prompt) {
         // formats render BOS themselves; raw text gets the tokenizer's specials
-        return prompt.rawText() != null ? chat.tokenizer().encode(prompt.rawText(), true) : chat.encode(promptText(prompt));
+        return prompt.rawText() != null ? chat.tokenizer().encode(prompt.rawText(), true) : chat.promptIds(prompt.messages());
     }
 
     /** Encodes the images, {@value #ENCODE_CHUNK} per batch with a progress line when there are more. */

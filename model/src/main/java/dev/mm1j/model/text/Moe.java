@@ -7,8 +7,8 @@ import dev.mm1j.model.nn.Linear;
 
 /**
  * The sparse mixture-of-experts FFN (spec §6 step 5, Mixtral's {@code block_sparse_moe}): router logits in
- * F32, softmax over all E experts, the top k (ties: lower index first), their weights divided by their sum,
- * then {@code Σ w_e · w2_e(silu(w1_e(x)) · w3_e(x))}. Rows are grouped by expert so that each chosen expert
+ * F32, softmax over all E experts, the top k (ties: lower index first), their weights divided by their sum
+ * ({@code norm_topk_prob}, the default; without it the softmax probabilities are used as they are), then {@code Σ w_e · w2_e(silu(w1_e(x)) · w3_e(x))}. Rows are grouped by expert so that each chosen expert
  * runs once over all its rows (one GEMM per expert in prefill); experts nobody chose are never read.
  */
 final class Moe implements FeedForward {
@@ -18,11 +18,13 @@ final class Moe implements FeedForward {
     private final Linear[] w2;      // per expert [d, F] (down)
     private final int experts;
     private final int topK;
+    private final boolean normTopkProb;
 
     Moe(Weights w, Ops ops, TextConfig c) {
         long d = c.hiddenSize(), f = c.intermediateSize();
         this.experts = c.numLocalExperts();
         this.topK = c.numExpertsPerTok();
+        this.normTopkProb = c.normTopkProb();
         this.gate = w.on(ops).f32("gate.weight", experts, d);
         this.w1 = new Linear[experts];
         this.w3 = new Linear[experts];
@@ -57,9 +59,9 @@ final class Moe implements FeedForward {
         Tensor logits = s.router.first(n);
         ops.matmul(logits, xn, gate);
         ops.copyOut(logits, s.routerHostSeg);
-        // 2. route every row: softmax, top k, renormalise; then group the (row, weight) pairs by expert
+        // 2. route every row: softmax, top k, renormalise (unless norm_topk_prob is false); then group the (row, weight) pairs by expert
         MoeRouting r = s.routing;
-        r.route(s.routerHost, n, experts, topK);
+        r.route(s.routerHost, n, experts, topK, normTopkProb);
         // 3. each chosen expert once over its rows, weighted sum scattered into out
         ops.fill(out, 0f);
         for (int e = 0; e < experts; e++) {

@@ -2,7 +2,8 @@ package dev.mm1j.model.text;
 
 /**
  * Host-side MoE routing for up to {@code capacity} rows, with preallocated scratch: per row, softmax over the
- * router logits (F32), the top k experts (ties: lower index first), weights divided by their sum; then the
+ * router logits (F32), the top k experts (ties: lower index first), weights divided by their sum unless
+ * {@code norm_topk_prob} is false (then the softmax probabilities themselves); then the
  * (row, weight) pairs grouped by expert in row order (a counting sort), ready to upload.
  */
 final class MoeRouting {
@@ -24,8 +25,8 @@ final class MoeRouting {
         groupW = new float[capacity * topK];
     }
 
-    /** Routes rows [0, n) of {@code logits} (row-major [n, E]). */
-    void route(float[] logits, int n, int experts, int k) {
+    /** Routes rows [0, n) of {@code logits} (row-major [n, E]); {@code normalize}: divide the k weights by their sum. */
+    void route(float[] logits, int n, int experts, int k, boolean normalize) {
         java.util.Arrays.fill(start, 0);
         for (int t = 0; t < n; t++) {
             int base = t * experts;
@@ -45,7 +46,7 @@ final class MoeRouting {
                 probs[best] = -1f; // taken
                 start[best + 1]++;
             }
-            for (int j = 0; j < k; j++) chosenW[t * k + j] /= top;
+            if (normalize) for (int j = 0; j < k; j++) chosenW[t * k + j] /= top;
         }
         for (int e = 0; e < experts; e++) {
             start[e + 1] += start[e];

@@ -27,6 +27,8 @@ import java.util.Map;
  * @param ropeFreqFactors     {@code rope_freq_factors} (not a Hugging Face key: GGUF files whose
  *                            {@code rope_freqs.weight} matches no known scaling): inverse frequency j is divided
  *                            by factor j; null when absent
+ * @param normTopkProb        {@code norm_topk_prob}: whether the router's top-k weights are divided by their sum
+ *                            (Mixtral and MM1, the default) or left as the softmax gave them (OLMoE, Qwen-MoE)
  */
 public record TextConfig(
     String modelType,
@@ -50,7 +52,8 @@ public record TextConfig(
     int moeLayerFrequency,
     int bosTokenId,
     int[] eosTokenIds,
-    float[] ropeFreqFactors) {
+    float[] ropeFreqFactors,
+    boolean normTopkProb) {
 
     /** The text-only families that run through this decoder. */
     public static final List<String> FAMILIES = List.of("llama", "mistral", "qwen2", "mixtral");
@@ -68,7 +71,17 @@ public record TextConfig(
                       int numLocalExperts, int numExpertsPerTok, int moeLayerFrequency, int bosTokenId, int[] eosTokenIds) {
         this(modelType, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim, rmsNormEps, ropeTheta,
             ropeScaling, vocabSize, maxPositionEmbeddings, tieWordEmbeddings, hiddenAct, attentionBias, slidingWindow, numLocalExperts,
-            numExpertsPerTok, moeLayerFrequency, bosTokenId, eosTokenIds, null);
+            numExpertsPerTok, moeLayerFrequency, bosTokenId, eosTokenIds, null, true);
+    }
+
+    /** With the router's top-k weights renormalised (norm_topk_prob true). */
+    public TextConfig(String modelType, int hiddenSize, int intermediateSize, int numHiddenLayers, int numAttentionHeads,
+                      int numKeyValueHeads, int headDim, float rmsNormEps, double ropeTheta, RopeScaling ropeScaling, int vocabSize,
+                      int maxPositionEmbeddings, boolean tieWordEmbeddings, String hiddenAct, boolean attentionBias, int slidingWindow,
+                      int numLocalExperts, int numExpertsPerTok, int moeLayerFrequency, int bosTokenId, int[] eosTokenIds, float[] ropeFreqFactors) {
+        this(modelType, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim, rmsNormEps, ropeTheta,
+            ropeScaling, vocabSize, maxPositionEmbeddings, tieWordEmbeddings, hiddenAct, attentionBias, slidingWindow, numLocalExperts,
+            numExpertsPerTok, moeLayerFrequency, bosTokenId, eosTokenIds, ropeFreqFactors, true);
     }
 
     public TextConfig {
@@ -209,7 +222,8 @@ public record TextConfig(
             t.optInt("moe_layer_frequency", mm1 ? 2 : 1),
             root.optInt("bos_token_id", -1),
             eos,
-            t.has("rope_freq_factors") ? t.floats("rope_freq_factors") : null);
+            t.has("rope_freq_factors") ? t.floats("rope_freq_factors") : null,
+            t.optBool("norm_topk_prob", true));
     }
 
     private static RopeScaling ropeScaling(Keys t) {
@@ -221,6 +235,9 @@ public record TextConfig(
             case "linear" -> new RopeScaling(type, r.requireDouble("factor"), 0, 0, 0);
             case "llama3" -> new RopeScaling(type, r.requireDouble("factor"), r.requireDouble("low_freq_factor"),
                 r.requireDouble("high_freq_factor"), r.requireInt("original_max_position_embeddings"));
+            case "yarn", "longrope", "dynamic" -> throw new Mm1jException("config.json: " + t.where + "rope_scaling type \"" + type + "\" (a context "
+                + "extension) is not supported: this decoder implements default, linear and llama3 rotary scaling; remove rope_scaling to run "
+                + "within the original context" + (r.has("original_max_position_embeddings") ? " of " + r.requireInt("original_max_position_embeddings") + " positions" : ""));
             default -> throw new Mm1jException("config.json: " + t.where + "rope_scaling type \"" + type + "\" is not supported (default, linear, llama3)");
         };
     }

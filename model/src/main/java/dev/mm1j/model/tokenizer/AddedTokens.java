@@ -15,7 +15,7 @@ import java.util.List;
  *       tokens swallow the white space on their left / right.</li>
  * </ol>
  * Matching does not depend on whether special tokens are added: {@code addSpecial} only controls the
- * post-processor (BOS).
+ * post-processor (BOS). Special tokens can be left unrecognised in literal spans of the text (user content).
  */
 final class AddedTokens {
 
@@ -54,16 +54,39 @@ final class AddedTokens {
 
     /** Splits the text into added tokens and normalized text pieces. */
     void split(String text, Sink sink) {
+        split(text, sink, null);
+    }
+
+    /**
+     * As {@link #split(String, Sink)}, except that special tokens are not recognised where they overlap a literal
+     * span: {@code literal} holds sorted, disjoint pairs [start, end) of chars of {@code text} (null: none), and
+     * a special token there stays text, as the tokenizers library does for the whole text with
+     * {@code encode_special_tokens} (a skipped match is not searched again for other tokens). Added tokens that
+     * are not special are recognised everywhere. A {@code normalized} special token is matched after
+     * normalization, where offsets no longer map to the text: it is not recognised in a piece between raw
+     * matches that touches a literal span at all.
+     */
+    void split(String text, Sink sink, int[] literal) {
         if (raw.isEmpty() && normalizedTrie.isEmpty()) {
             sink.text(normalize(text), true);
             return;
         }
-        find(text, raw, new Sink() {
+        find(text, 0, raw, literal, false, new Pieces() {
             @Override
-            public void text(String piece, boolean atStart) {
+            public void text(String piece, int at, boolean atStart) {
                 String n = normalize(piece);
                 if (normalizedTrie.isEmpty()) sink.text(n, atStart);
-                else find(n, normalizedTrie, sink, atStart);
+                else find(n, 0, normalizedTrie, null, overlaps(literal, at, at + piece.length()), new Pieces() {
+                    @Override
+                    public void text(String normalizedPiece, int unused, boolean start) {
+                        sink.text(normalizedPiece, start);
+                    }
+
+                    @Override
+                    public void token(int id) {
+                        sink.token(id);
+                    }
+                }, atStart);
             }
 
             @Override
@@ -73,12 +96,32 @@ final class AddedTokens {
         }, true);
     }
 
+    /** Text pieces with their offset in the string searched. */
+    private interface Pieces {
+        void text(String piece, int at, boolean atStart);
+
+        void token(int id);
+    }
+
+    /** Whether [from, to) overlaps a span of {@code literal} (sorted pairs; null: none). */
+    static boolean overlaps(int[] literal, int from, int to) {
+        if (literal == null) return false;
+        for (int i = 0; i + 1 < literal.length; i += 2) {
+            if (literal[i] >= to) return false;
+            if (literal[i + 1] > from && literal[i] < literal[i + 1]) return true;
+        }
+        return false;
+    }
+
     private String normalize(String s) {
         return normalizer == null ? s : normalizer.normalize(s);
     }
 
-    /** Cuts {@code s} at the matches of the trie; text pieces go to sink.text (atStart for a piece at 0). */
-    private void find(String s, Trie trie, Sink sink, boolean atStart) {
+    /**
+     * Cuts {@code s} at the matches of the trie; text pieces go to sink.text (atStart for a piece at 0). Special
+     * tokens are skipped when {@code noSpecials} or where they overlap {@code literal} (offsets in {@code s} + base).
+     */
+    private void find(String s, int base, Trie trie, int[] literal, boolean noSpecials, Pieces sink, boolean atStart) {
         int done = 0; // end of the last piece given to the sink
         int i = 0;
         while (i < s.length()) {
@@ -91,6 +134,7 @@ final class AddedTokens {
             Token t = tokens.get(index);
             int start = i;
             i = end; // matches never overlap, even a discarded one
+            if (t.special() && (noSpecials || overlaps(literal, base + start, base + end))) continue;
             if (t.singleWord()) {
                 boolean wordBefore = start > 0 && Chars.isWordChar(s.codePointBefore(start));
                 boolean wordAfter = end < s.length() && Chars.isWordChar(s.codePointAt(end));
@@ -105,11 +149,11 @@ final class AddedTokens {
                 while (end < s.length() && Chars.isWhiteSpace(s.codePointAt(end))) end += Character.charCount(s.codePointAt(end));
                 i = end;
             }
-            if (done < start) sink.text(s.substring(done, start), atStart && done == 0);
+            if (done < start) sink.text(s.substring(done, start), base + done, atStart && done == 0);
             sink.token(t.id());
             done = end;
         }
-        if (done < s.length() || s.isEmpty()) sink.text(done == 0 ? s : s.substring(done), atStart && done == 0);
+        if (done < s.length() || s.isEmpty()) sink.text(done == 0 ? s : s.substring(done), base + done, atStart && done == 0);
     }
 
     /** A character trie over the token contents. */

@@ -9,16 +9,25 @@ import java.util.Arrays;
  *
  * <p>It keeps a short window of recent ids and decodes it with and without the new id, as the tokenizers
  * library's {@code DecodeStream} does, so it works with every decoder (byte-level, byte fallback,
- * meta-space, strip). Not thread-safe: one per generation.
+ * meta-space, strip). The window is bounded, so every step costs the same: text is held back while it ends in
+ * U+FFFD (a character whose last bytes may still come) or does not grow, but for at most {@link #MAX_HELD} ids —
+ * no UTF-8 character needs more (at most 4 bytes, each id giving at least one). Past that the held ids are
+ * given out as they decode (U+FFFD for bytes that never formed a character). Not thread-safe: one per
+ * generation.
  */
 public final class StreamingDecoder {
+    /** Ids held back at most while their text is incomplete (ends in U+FFFD) or empty. */
+    static final int MAX_HELD = 8;
+
     private final Tokenizer tokenizer;
     private final boolean skipSpecial;
-    private int[] ids = new int[16];
+    /** the window: ids[0, prefixIndex) decode to {@code prefix} (given out already), ids[prefixIndex, size) are held */
+    private final int[] ids = new int[2 * MAX_HELD + 2];
     private int size;
     private String prefix = "";
-    /** ids[0..prefixIndex) decode to {@code prefix}; the ids after it are held back */
     private int prefixIndex;
+    /** ids decoded so far (for the tests: linear in the ids stepped) */
+    long decodedIds;
 
     StreamingDecoder(Tokenizer tokenizer, boolean skipSpecial) {
         this.tokenizer = tokenizer;
@@ -27,21 +36,24 @@ public final class StreamingDecoder {
 
     /** Adds a generated id; returns the new complete text, or "" if there is none yet. */
     public String step(int id) {
-        if (size == ids.length) ids = Arrays.copyOf(ids, size * 2);
         ids[size++] = id;
-        String text = tokenizer.decode(ids, 0, size, skipSpecial);
-        if (text.length() <= prefix.length() || text.endsWith(String.valueOf(Utf8.REPLACEMENT))) return "";
-        if (!text.startsWith(prefix)) {
-            throw new TokenizerException(tokenizer.source() + ": streaming decode: the text of the ids so far ("
-                + text + ") does not extend the text already returned (" + prefix + ")");
+        String text = decode(0, size);
+        int held = size - prefixIndex;
+        boolean incomplete = text.length() <= prefix.length() || text.endsWith(String.valueOf(Utf8.REPLACEMENT));
+        if (incomplete && held < MAX_HELD) return "";
+        String fresh;
+        if (text.startsWith(prefix)) {
+            fresh = text.substring(prefix.length());
+        } else {
+            // the held ids changed text given out already: bytes that never formed a character (a byte-fallback run
+            // with an invalid byte turns into U+FFFD as a whole); give the held ids' own text and go on from them
+            fresh = decode(prefixIndex, size);
         }
-        String fresh = text.substring(prefix.length());
-        // keep the ids that made the new text; they are the context the next id is decoded with
-        int newPrefixIndex = size - prefixIndex;
-        System.arraycopy(ids, prefixIndex, ids, 0, size - prefixIndex);
-        size -= prefixIndex;
-        prefix = tokenizer.decode(ids, 0, size, skipSpecial);
-        prefixIndex = newPrefixIndex;
+        // the ids of this chunk become the context the next id is decoded with
+        System.arraycopy(ids, prefixIndex, ids, 0, held);
+        size = held;
+        prefixIndex = held;
+        prefix = decode(0, size);
         return fresh;
     }
 
@@ -50,11 +62,22 @@ public final class StreamingDecoder {
      * starts afresh.
      */
     public String flush() {
-        String text = tokenizer.decode(ids, 0, size, skipSpecial);
-        String rest = text.length() > prefix.length() && text.startsWith(prefix) ? text.substring(prefix.length()) : "";
+        String text = decode(0, size);
+        String rest = text.length() > prefix.length() && text.startsWith(prefix) ? text.substring(prefix.length())
+            : text.startsWith(prefix) ? "" : decode(prefixIndex, size);
         size = 0;
         prefix = "";
         prefixIndex = 0;
         return rest;
+    }
+
+    private String decode(int from, int to) {
+        decodedIds += to - from;
+        return tokenizer.decode(ids, from, to, skipSpecial);
+    }
+
+    @Override
+    public String toString() {
+        return "StreamingDecoder[" + Arrays.toString(Arrays.copyOf(ids, size)) + ", held from " + prefixIndex + "]";
     }
 }

@@ -27,7 +27,8 @@ import java.util.Set;
  * <p>Encoding follows the library: added tokens (specials such as {@code <|eot_id|>}) are found in the
  * raw text, the rest is normalized, pre-tokenized and encoded word by word with BPE, then the
  * post-processor adds BOS (and such) when {@code addSpecial} is true. Special tokens written in the text
- * are always recognized; that is what chat templates rely on.
+ * are recognized by {@link #encode(String, boolean)} (what chat templates rely on) and not by
+ * {@link #encodeLiteral} (for users' text).
  */
 public final class Tokenizer {
     private final String source;
@@ -95,9 +96,38 @@ public final class Tokenizer {
     /**
      * The ids of a text. With {@code addSpecial}, the post-processor's tokens are added (BOS for Llama 2
      * and the demo model; nothing for Qwen, nor for Llama 3 files whose post-processor is only ByteLevel).
-     * Lone surrogates in the text are treated as U+FFFD.
+     * Special tokens written in the text are recognised (what chat templates rely on). Lone surrogates in the
+     * text are treated as U+FFFD.
      */
     public int[] encode(String text, boolean addSpecial) {
+        return encode(text, addSpecial, null);
+    }
+
+    /**
+     * The ids of a text in which special tokens are not recognised: {@code "</s>"} is encoded as the characters
+     * {@code <}, {@code /}, {@code s}, {@code >}, as the tokenizers library does with {@code encode_special_tokens}
+     * (Transformers' {@code split_special_tokens=True}). Added tokens that are not special are still recognised.
+     * For text from users, so that it cannot end a turn or open a new one.
+     */
+    public int[] encodeLiteral(String text, boolean addSpecial) {
+        return encode(text, addSpecial, new int[] {0, text.length()});
+    }
+
+    /**
+     * The ids of a text in which special tokens are recognised except where they overlap one of the
+     * {@code literal} spans: sorted, disjoint pairs [start, end) of char offsets (null: none). A rendered chat
+     * prompt marks its messages' content literal, so that the template's special tokens count and the users'
+     * do not, while the whole text is still split and merged as one (the same ids as the template's text with
+     * the content in it, wherever no special token is written in the content).
+     */
+    public int[] encode(String text, boolean addSpecial, int[] literal) {
+        if (literal != null) {
+            for (int i = 0; i < literal.length; i++) {
+                if (literal.length % 2 != 0 || literal[i] < 0 || literal[i] > text.length() || (i > 0 && literal[i] < literal[i - 1])) {
+                    throw new IllegalArgumentException("literal spans must be sorted pairs within [0, " + text.length() + "], got " + java.util.Arrays.toString(literal));
+                }
+            }
+        }
         IntList out = new IntList(text.length() / 3 + 4);
         PreTokenizer.Sink toModel = (t, start, end, atStart, byteLevel) -> model.encode(t, start, end, byteLevel, out);
         added.split(Utf8.sanitize(text), new AddedTokens.Sink() {
@@ -112,7 +142,7 @@ public final class Tokenizer {
             public void token(int id) {
                 out.add(id);
             }
-        });
+        }, literal);
         int[] ids = out.toArray();
         return addSpecial && postProcessor != null ? postProcessor.process(ids) : ids;
     }

@@ -157,7 +157,7 @@ class DecoderTest {
     void routingIsSoftmaxTopKRenormalisedWithTiesToTheLowerIndex() {
         MoeRouting r = new MoeRouting(2, 4, 2);
         float[] logits = {1f, 3f, 3f, 0f, /* row 1 */ 0f, 0f, 0f, 0f};
-        r.route(logits, 2, 4, 2);
+        r.route(logits, 2, 4, 2, true);
         assertEquals(1, r.chosen(0, 0, 2));
         assertEquals(2, r.chosen(0, 1, 2));
         assertEquals(0.5f, r.chosenWeight(0, 0, 2), 1e-7);

@@ -36,7 +36,7 @@ class GoldenTextTest {
         for (BackendProvider p : Backends.providers()) {
             // cuda only when asked for (tools/gpu-check.sh sets -Dmm1j.test.cuda=true)
             if (p.unavailableReason() != null || p.name().equals("cuda") && !Boolean.getBoolean("mm1j.test.cuda")) continue;
-            for (String m : List.of("llama", "qwen2", "mixtral", "mm1text", "llama/model-f32.gguf", "qwen2/model-f16.gguf")) {
+            for (String m : List.of("llama", "qwen2", "mixtral", "mixtral-nonorm", "mm1text", "llama/model-f32.gguf", "qwen2/model-f16.gguf")) {
                 out.add(Arguments.of(m, p.name()));
             }
         }

@@ -90,7 +90,13 @@ class TextConfigTest {
         assertTrue(msg("{\"model_type\": \"mm1\", \"text_config\": {\"hidden_size\": \"big\"}}").contains("text_config.hidden_size: expected an integer"));
         assertTrue(msg("{\"model_type\": \"llama\", " + base + ", \"num_attention_heads\": 4, \"hidden_act\": \"gelu\"}").contains("hidden_act"));
         assertTrue(msg("{\"model_type\": \"llama\", " + base + ", \"num_attention_heads\": 4, \"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4}}")
-            .contains("rope_scaling type \"yarn\" is not supported"));
+            .contains("rope_scaling type \"yarn\" (a context extension) is not supported"));
+        // what GgufConfig writes for a GGUF with {arch}.rope.scaling.type = yarn: refused here, the one place, with what to do
+        String yarn = msg("{\"model_type\": \"llama\", " + base + ", \"num_attention_heads\": 4, \"rope_scaling\": {\"rope_type\": \"yarn\", "
+            + "\"factor\": 4.0, \"original_max_position_embeddings\": 32768}}");
+        assertTrue(yarn.contains("implements default, linear and llama3") && yarn.contains("original context of 32768 positions"), yarn);
+        assertTrue(msg("{\"model_type\": \"mixtral\", " + base + ", \"num_attention_heads\": 4, \"num_local_experts\": 4, \"norm_topk_prob\": \"no\"}")
+            .contains("norm_topk_prob"));
         assertTrue(msg("{\"model_type\": \"llama\", " + base + ", \"num_attention_heads\": 4, \"eos_token_id\": 100}").contains("eos_token_id=100"));
     }
 }

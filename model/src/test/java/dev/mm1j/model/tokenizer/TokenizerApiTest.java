@@ -115,6 +115,41 @@ class TokenizerApiTest {
         assertEquals("\uFFFD", cut.flush());
     }
 
+    /** Ids that never complete a character, or decode to nothing, used to be held in a window that grew forever. */
+    @Test
+    void streamingStaysLinearOnBytesThatNeverFormCharacters() throws Exception {
+        int steps = 2000;
+        for (String name : List.of("llama3", "llama2")) {
+            Tokenizer tok = Tokenizer.load(folder(name, false));
+            int ff = tok.tokenId(name.equals("llama3") ? "\u00ff" : "<0xFF>"); // byte 0xFF: never valid UTF-8
+            int lead = tok.tokenId(name.equals("llama3") ? "\u00e4" : "<0xE4>"); // a 3-byte lead that is never continued
+            assertTrue(ff >= 0 && lead >= 0, name);
+            int eos = tok.eosId() >= 0 ? tok.eosId() : tok.tokenId("<|end_of_text|>");
+            for (int[] pattern : new int[][] {{ff}, {lead}, {lead, ff}, {eos}}) {
+                StreamingDecoder s = tok.streamingDecoder(true);
+                StringBuilder out = new StringBuilder();
+                int pieces = 0;
+                for (int i = 0; i < steps; i++) {
+                    String p = s.step(pattern[i % pattern.length]);
+                    if (!p.isEmpty()) pieces++;
+                    out.append(p);
+                }
+                String what = name + " " + java.util.Arrays.toString(pattern);
+                assertTrue(s.decodedIds <= 4L * StreamingDecoder.MAX_HELD * steps, what + ": " + s.decodedIds + " ids decoded for " + steps + " steps");
+                if (pattern[0] != eos) {
+                    assertTrue(pieces >= steps / StreamingDecoder.MAX_HELD - 1, what + ": the text streams, " + pieces + " pieces");
+                    assertTrue(out.chars().allMatch(c -> c == '\uFFFD'), what);
+                    // and real text after the garbage comes out whole
+                    for (int id : tok.encode(" ok \uD83D\uDC4D", false)) out.append(s.step(id));
+                    out.append(s.flush());
+                    assertTrue(out.toString().endsWith(" ok \uD83D\uDC4D"), what + ": " + out.substring(Math.max(0, out.length() - 12)));
+                } else {
+                    assertEquals("", out.toString() + s.flush(), what);
+                }
+            }
+        }
+    }
+
     @Test
     void loneSurrogatesAreReplacementCharacters() throws Exception {
         Tokenizer tok = Tokenizer.load(folder("llama3", false));

@@ -18,6 +18,8 @@ import java.util.Map;
  * head_dim ← {arch}.attention.key_length or hidden_size / heads     rms_norm_eps ← {arch}.attention.layer_norm_rms_epsilon
  * rope_theta ← {arch}.rope.freq_base (10000)          max_position_embeddings ← {arch}.context_length
  * rope_scaling ← {arch}.rope.scaling.* (linear, yarn), or llama3 parameters recovered from rope_freqs.weight
+ *                (translated as they are: whether the decoder runs a scaling type is TextConfig's to say)
+ * norm_topk_prob ← {arch}.expert_weights_norm (when present)
  * vocab_size ← rows of token_embd.weight              tie_word_embeddings ← no output.weight
  * num_local_experts ← {arch}.expert_count (0)         num_experts_per_tok ← {arch}.expert_used_count
  * attention_bias ← blk.0.attn_q.bias exists (always so in qwen2 files)
@@ -104,6 +106,7 @@ public final class GgufConfig {
         c.put("attention_bias", f.tensorInfo("blk.0.attn_q.bias") != null);
         c.put("num_local_experts", experts);
         if (moe) c.put("num_experts_per_tok", required(f, p + "expert_used_count"));
+        if (moe && f.bool(p + "expert_weights_norm") != null) c.put("norm_topk_prob", f.bool(p + "expert_weights_norm"));
         if (f.has("tokenizer.ggml.bos_token_id")) c.put("bos_token_id", f.integer("tokenizer.ggml.bos_token_id", 0));
         if (f.has("tokenizer.ggml.eos_token_id")) c.put("eos_token_id", f.integer("tokenizer.ggml.eos_token_id", 0));
         return c;
@@ -125,7 +128,7 @@ public final class GgufConfig {
             s.put("original_max_position_embeddings", f.integer(p + "rope.scaling.original_context_length", 0));
             return s;
         }
-        if (type != null && !type.equals("none")) throw new ModelFormatException(f.name() + ": rope scaling type '" + type + "' is not supported (linear, yarn, llama3)");
+        if (type != null && !type.equals("none")) throw new ModelFormatException(f.name() + ": " + p + "rope.scaling.type '" + type + "' is not a GGUF rope scaling type (none, linear, yarn)");
         if (f.tensorInfo("rope_freqs.weight") == null) return null;
         return fitLlama3(ropeFreqs(f, headDim), theta, headDim);
     }
