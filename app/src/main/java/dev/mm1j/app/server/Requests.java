@@ -61,12 +61,12 @@ final class Requests {
             }
             if (m.has("tool_calls") || m.has("function_call")) throw ApiException.badRequest(m.name("tool_calls"), "tool calls are not supported");
             int before = imageUrls.size();
-            String text = content(m, imageUrls, imageParams);
+            List<ChatMessage.Part> parts = content(m, imageUrls, imageParams);
             int imgs = imageUrls.size() - before;
             if (imgs > 0 && !role.equals("user")) {
                 throw ApiException.badRequest(m.name("content"), "'" + m.name("content") + "': images can only be sent in user messages");
             }
-            messages.add(new ChatMessage(role, text, imgs));
+            messages.add(ChatMessage.of(role, parts));
         }
         GenOptions opt = options(body);
         if (imageUrls.size() > config.maxImages()) {
@@ -99,20 +99,25 @@ final class Requests {
         }
     }
 
-    /** The text of a message's content (a string or an array of parts); image parts add their URL to {@code urls}. */
-    private static String content(JsonFields m, List<String> urls, List<String> params) {
+    /**
+     * A message's content (a string or an array of parts) as text and image parts in order; image parts add their
+     * URL to {@code urls}. Text parts next to each other become one, joined by a newline.
+     */
+    private static List<ChatMessage.Part> content(JsonFields m, List<String> urls, List<String> params) {
         Object c = m.raw("content");
         if (c == null) throw m.missing("content");
-        if (c instanceof String s) return s;
+        if (c instanceof String s) return List.of(new ChatMessage.Text(s));
         if (!(c instanceof List<?>)) throw m.wrongType("content", "a string or an array of content parts", c);
         List<Object> parts = m.list("content");
-        StringBuilder text = new StringBuilder();
+        List<ChatMessage.Part> out = new ArrayList<>();
+        StringBuilder text = null; // the text part being built
         for (int j = 0; j < parts.size(); j++) {
             JsonFields p = JsonFields.of(parts.get(j), m.name("content") + "[" + j + "]");
             String type = p.requireString("type");
             switch (type) {
                 case "text" -> {
-                    if (!text.isEmpty()) text.append('\n');
+                    if (text == null) text = new StringBuilder();
+                    else text.append('\n');
                     text.append(p.requireString("text"));
                 }
                 case "image_url" -> {
@@ -123,12 +128,16 @@ final class Requests {
                     else url = p.object("image_url").requireString("url");
                     urls.add(url);
                     params.add(p.name("image_url"));
+                    if (text != null) out.add(new ChatMessage.Text(text.toString()));
+                    text = null;
+                    out.add(ChatMessage.IMAGE);
                 }
                 default -> throw ApiException.badRequest(p.name("type"), "'" + p.name("type") + "' must be 'text' or 'image_url', got '" + type + "'"
                     + (type.equals("input_audio") || type.equals("file") ? " (not supported)" : ""));
             }
         }
-        return text.toString();
+        if (text != null || out.isEmpty()) out.add(new ChatMessage.Text(text == null ? "" : text.toString()));
+        return out;
     }
 
     private List<ImageEncoder.Input> prepareImages(List<String> urls, List<String> params) {
@@ -149,7 +158,8 @@ final class Requests {
         int found = 0;
         for (int id : ids) if (id == img) found++;
         if (found != images) {
-            throw ApiException.badRequest(param, "the text holds the image placeholder '" + chat.tokenizer().token(img)
+            String marker = chat.tokenizer().token(img); // null where the vocabulary has no image token (a GGUF pair)
+            throw ApiException.badRequest(param, "the text holds the image placeholder '" + (marker != null ? marker : dev.mm1j.model.generation.ChatTemplate.IMAGE_MARKER)
                 + "' " + (found - images) + " time(s) too many; images are given as image_url parts, not as text");
         }
     }

@@ -186,7 +186,7 @@ public final class Mm1 implements AutoCloseable {
     /** The prompt's token ids (one image token per image, before expansion). */
     public int[] promptIds(Prompt prompt) {
         // formats render BOS themselves; raw text gets the tokenizer's specials
-        return prompt.rawText() != null ? chat.tokenizer().encode(prompt.rawText(), true) : chat.encode(promptText(prompt));
+        return prompt.rawText() != null ? chat.encode(prompt.rawText(), true) : chat.encode(promptText(prompt));
     }
 
     /** Encodes the images, {@value #ENCODE_CHUNK} per batch with a progress line when there are more. */
