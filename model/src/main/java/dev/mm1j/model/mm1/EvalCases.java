@@ -17,12 +17,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The demo model's evaluation fixture ({@code models/mm1-demo/eval/cases.jsonl}, written by tools/demo/eval.py):
- * one JSON object per line with the case's {@code id}, {@code category}, {@code images} (PNG files beside the
- * fixture), the {@code prompt} text (MM1 plain format, without BOS), PyTorch's {@code prompt_ids}, the
- * {@code expected} answer, and PyTorch's greedy {@code torch_answer} and {@code torch_ids} (ending with EOS when
- * it stopped there). {@link #run} answers a case with the Java engine the way a user would (the question through
- * the chat format, greedy, at most {@value #MAX_NEW} tokens) and compares.
+ * An evaluation fixture, e.g. the demo model's ({@code models/mm1-demo/eval/cases.jsonl}, written by
+ * tools/demo/eval.py): one JSON object per line with the case's {@code id}, {@code category}, {@code images} (files
+ * relative to the fixture), the {@code prompt} text (MM1 plain format, without BOS) or, for any other model, the
+ * {@code question} (asked through the model's chat format with the images before it), PyTorch's
+ * {@code prompt_ids}, the {@code expected} answer, PyTorch's greedy {@code torch_answer} and {@code torch_ids}
+ * (ending with EOS when it stopped there) and optionally {@code max_new} (default {@value #MAX_NEW}). {@link #run}
+ * answers a case with the Java engine the way a user would (the question through the chat format, greedy, at most
+ * {@code max_new} tokens) and compares. The LLaVA fixtures' eval.jsonl (tools/llava/chat_golden.py) use questions.
  */
 public final class EvalCases {
     /** New tokens per answer, as in tools/demo/eval.py. */
@@ -33,7 +35,12 @@ public final class EvalCases {
 
     /** One case of the fixture. */
     public record Case(int id, String category, List<Path> images, String prompt, int[] promptIds, String expected,
-                       String torchAnswer, int[] torchIds) {}
+                       String torchAnswer, int[] torchIds, String question, int maxNew) {
+        /** A case in the MM1 plain format ({@code prompt}), answered with at most {@value #MAX_NEW} tokens. */
+        public Case(int id, String category, List<Path> images, String prompt, int[] promptIds, String expected, String torchAnswer, int[] torchIds) {
+            this(id, category, images, prompt, promptIds, expected, torchAnswer, torchIds, null, MAX_NEW);
+        }
+    }
 
     /** The Java engine's answer to a case. */
     public record Outcome(Case c, boolean promptIdsMatch, int[] ids, String answer, boolean exact, boolean agrees, boolean torchExact) {}
@@ -49,15 +56,19 @@ public final class EvalCases {
             JsonObject o = JsonObject.of(Json.parse(lines.get(i)), jsonl.getFileName() + ":" + (i + 1));
             List<Path> images = new ArrayList<>();
             for (String f : o.getStrings("images")) images.add(dir.resolve(f));
-            out.add(new Case(o.getInt("id"), o.getString("category"), images, o.getString("prompt"), ints(o.getLongs("prompt_ids")),
-                o.getString("expected"), o.getString("torch_answer"), ints(o.getLongs("torch_ids"))));
+            String prompt = o.has("question") ? o.optString("prompt", null) : o.getString("prompt");
+            int maxNew = o.optInt("max_new", MAX_NEW);
+            if (maxNew < 1) throw new Mm1jException(o.path() + ": max_new must be at least 1, got " + maxNew);
+            out.add(new Case(o.getInt("id"), o.getString("category"), images, prompt, ints(o.getLongs("prompt_ids")),
+                o.getString("expected"), o.getString("torch_answer"), ints(o.getLongs("torch_ids")), o.optString("question", null), maxNew));
         }
         if (out.isEmpty()) throw new Mm1jException(jsonl + " holds no cases");
         return out;
     }
 
-    /** The question of a case's prompt ({@code Question: Q\n<image>…\nAnswer:}) as the user would ask it. */
+    /** The case's question with its images, or the question of its MM1 prompt ({@code Question: Q\n<image>…\nAnswer:}), as the user would ask it. */
     public static Prompt prompt(Case c) {
+        if (c.question() != null) return Prompt.of(c.question(), c.images().toArray(Path[]::new));
         Matcher m = QUESTION.matcher(c.prompt());
         if (!m.matches()) throw new Mm1jException("case " + c.id() + ": the prompt is not in the MM1 plain format: " + Json.write(c.prompt()));
         int images = m.group(2).length() / "<image>".length();
@@ -69,11 +80,12 @@ public final class EvalCases {
     public static Outcome run(Mm1 model, Case c) {
         Prompt p = prompt(c);
         boolean idsMatch = Arrays.equals(model.promptIds(p), c.promptIds());
-        Mm1.Result r = model.generate(p, SamplingParams.greedy(), MAX_NEW, List.of(), null);
+        Mm1.Result r = model.generate(p, SamplingParams.greedy(), c.maxNew(), List.of(), null);
         boolean eos = r.reason() == GenerationResult.StopReason.STOP_TOKEN;
         int[] ids = Arrays.copyOf(r.tokens(), r.tokens().length + (eos ? 1 : 0));
         if (eos) ids[ids.length - 1] = model.tokenizer().eosId();
-        boolean exact = eos && r.text().equals(" " + c.expected());
+        // MM1's format puts one space before the answer (" four"); other formats' answers are compared stripped
+        boolean exact = eos && (model.template() == dev.mm1j.model.generation.ChatTemplate.MM1 ? r.text().equals(" " + c.expected()) : r.text().strip().equals(c.expected()));
         int[] t = c.torchIds();
         boolean torchExact = t.length > 0 && t[t.length - 1] == model.tokenizer().eosId() && c.torchAnswer().equals(c.expected());
         return new Outcome(c, idsMatch, ids, r.text().strip(), exact, Arrays.equals(ids, t), torchExact);
