@@ -10,6 +10,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import chat  # noqa: E402
+import language  # noqa: E402
 import world  # noqa: E402
 from bpe import Tokenizer  # noqa: E402
 
@@ -19,9 +21,10 @@ def main(path):
     rng = random.Random(99)
     texts = []
     for i in range(3000):
-        scenes, q, a = world.make_example(rng, world.CATEGORIES[i % len(world.CATEGORIES)])
-        texts.append(world.prompt_text(len(scenes), q))
-        texts.append(world.prompt_text(len(scenes), q) + world.answer_text(a) + "</s>")
+        _, messages, _ = chat.conversation(rng, world.CATEGORIES[i % len(world.CATEGORIES)], rng.randint(1, 3),
+                                           language.random_style)
+        texts.append(chat.render_chat(messages[:-1], bos=""))
+        texts.append(chat.render_chat(messages, bos=""))
     texts += ["", " ", "hello world", "Unknown words: zebra, 42 QUICK!  spaces  \n\n tabs\t",
               "café ünïcödé 日本 🙂", "don't it's we'll", "<image> <s> x</s><pad>", "a_b __init__",
               "<image><image>\nQuestion: Which image has more shapes?\nAnswer: the first"]

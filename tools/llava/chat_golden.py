@@ -181,20 +181,20 @@ def write(folder, model, kind, conversations, images_dir, how, image_token, proc
 
 
 def write_eval(folder, tok, conversations):
-    """eval.jsonl for `mm1j eval --cases`: each one-question conversation as a case (question, images, PyTorch's
-    prompt ids and greedy answer, cut after EOS as mm1j eval stops there; the expected answer is PyTorch's: the
-    weights are random)."""
+    """eval.jsonl for `mm1j eval --cases`: each conversation as a case (its messages with their image counts, the
+    images, PyTorch's prompt ids and greedy answer, cut after EOS as mm1j eval stops there; the expected answer is
+    PyTorch's: the weights are random)."""
     with open(os.path.join(folder, "eval.jsonl"), "w", encoding="utf-8") as f:
         for i, c in enumerate(conversations):
-            if len(c["messages"]) != 1:
-                continue
             toks = c["greedy"]
             if tok.eos_id in toks:
                 toks = toks[:toks.index(tok.eos_id) + 1]
             answer = tok.decode([t for t in toks if t != tok.eos_id]).strip()
-            f.write(json.dumps({"id": i, "category": c["name"], "images": ["../" + p for p in c["images"]],
-                                "question": text_of(c["messages"][0]), "prompt_ids": c["ids"], "expected": answer,
-                                "torch_answer": answer, "torch_ids": toks, "max_new": MAX_NEW}, ensure_ascii=False) + "\n")
+            msgs = [{"role": m["role"], "content": text_of(m), "images": sum(p["type"] == "image" for p in m["content"])}
+                    for m in c["messages"]]
+            f.write(json.dumps({"id": i, "category": c["name"], "images": ["../" + p for p in c["images"]], "messages": msgs,
+                                "prompt_ids": c["ids"], "expected": answer, "torch_answer": answer, "torch_ids": toks,
+                                "max_new": MAX_NEW}, ensure_ascii=False) + "\n")
 
 
 def pixels_for(kind, path, proc, gguf):

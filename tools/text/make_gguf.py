@@ -6,7 +6,7 @@
 
   Random-weight Llama-3.2-1B-shaped files for `mm1j bench` (hidden 2048, 16 layers, 32/8 heads, FFN 8192,
   vocab 128256, tied embeddings; every matrix, token_embd included, in the given type, norms F32):
-      /usr/bin/python3 tools/text/make_gguf.py random-1b [OUT_DIR] [--types f16,q8_0,q4_0]
+      /usr/bin/python3 tools/text/make_gguf.py random-1b [OUT_DIR] [--types f16,q8_0,q4_0] [--tokenizer tokenizer.json.gz]
   writes OUT_DIR/llama-3.2-1b-random-{F16,Q8_0,Q4_0}.gguf (default OUT_DIR models/bench, git-ignored; about
   2.3, 1.2 and 0.7 GiB).
 """
@@ -64,12 +64,32 @@ def header(w, arch, c, vocab, hd, kind, n_layers):
     w.add(p + "rope.freq_base", float(c.get("rope_theta", 10000.0)))
     w.add(p + "attention.layer_norm_rms_epsilon", float(c.get("rms_norm_eps", 1e-5)))
     w.add(p + "vocab_size", vocab)
-    # a placeholder vocabulary (bench files need none; the decoder reads ids)
-    w.add("tokenizer.ggml.model", "gpt2")
-    w.add("tokenizer.ggml.pre", "default")
-    w.add("tokenizer.ggml.tokens", [f"<t{i}>" for i in range(vocab)])
-    w.add("tokenizer.ggml.token_type", [1] * vocab)
-    w.add("tokenizer.ggml.merges", ["<t0> <t1>"])
+    tok = c.get("_tokenizer")
+    if tok is not None:
+        # a Hugging Face byte-level BPE tokenizer.json (e.g. Llama 3's), as llama.cpp's converter writes it
+        ids = dict(tok["model"]["vocab"])
+        special = set()
+        for t in tok.get("added_tokens", []):
+            ids[t["content"]] = t["id"]
+            if t.get("special"):
+                special.add(t["id"])
+        tokens = [f"<unused{i}>" for i in range(vocab)]
+        for text, i in ids.items():
+            if i < vocab:
+                tokens[i] = text
+        merges = [m if isinstance(m, str) else " ".join(m) for m in tok["model"]["merges"]]
+        w.add("tokenizer.ggml.model", "gpt2")
+        w.add("tokenizer.ggml.pre", "llama-bpe")
+        w.add("tokenizer.ggml.tokens", tokens)
+        w.add("tokenizer.ggml.token_type", [3 if i in special else 1 for i in range(vocab)])
+        w.add("tokenizer.ggml.merges", merges)
+    else:
+        # a placeholder vocabulary (bench files need none; the decoder reads ids)
+        w.add("tokenizer.ggml.model", "gpt2")
+        w.add("tokenizer.ggml.pre", "default")
+        w.add("tokenizer.ggml.tokens", [f"<t{i}>" for i in range(vocab)])
+        w.add("tokenizer.ggml.token_type", [1] * vocab)
+        w.add("tokenizer.ggml.merges", ["<t0> <t1>"])
     if c.get("bos_token_id") is not None:
         w.add("tokenizer.ggml.bos_token_id", int(c["bos_token_id"]))
     eos = c.get("eos_token_id")
@@ -123,9 +143,13 @@ LLAMA_1B = {"hidden_size": 2048, "intermediate_size": 8192, "num_hidden_layers":
             "_name": "random Llama-3.2-1B-shaped (mm1j bench)"}
 
 
-def random_1b(out_dir, kinds, seed=0):
+def random_1b(out_dir, kinds, seed=0, tokenizer=None):
     os.makedirs(out_dir, exist_ok=True)
-    c = LLAMA_1B
+    c = dict(LLAMA_1B)
+    if tokenizer:
+        opener = __import__("gzip").open if tokenizer.endswith(".gz") else open
+        with opener(tokenizer, "rt", encoding="utf-8") as f:
+            c["_tokenizer"] = json.load(f)
     d, f, v, L = c["hidden_size"], c["intermediate_size"], c["vocab_size"], c["num_hidden_layers"]
     hd = d // c["num_attention_heads"]
     kvd = c["num_key_value_heads"] * hd
@@ -162,11 +186,13 @@ def main():
     rb = sub.add_parser("random-1b")
     rb.add_argument("out_dir", nargs="?", default=os.path.join("models", "bench"))
     rb.add_argument("--types", default="f16,q8_0,q4_0")
+    rb.add_argument("--tokenizer", help="a tokenizer.json (.gz) to embed instead of the placeholder vocabulary, e.g. "
+                    "model/src/test/resources/dev/mm1j/model/tokenizer/llama3/tokenizer.json.gz (then llama3.java can run the files)")
     a = ap.parse_args()
     if a.cmd == "convert":
         convert(a.folder, a.out, a.type)
     else:
-        random_1b(a.out_dir, [k.strip().lower() for k in a.types.split(",")])
+        random_1b(a.out_dir, [k.strip().lower() for k in a.types.split(",")], tokenizer=a.tokenizer)
 
 
 if __name__ == "__main__":

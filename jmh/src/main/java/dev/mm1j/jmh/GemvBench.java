@@ -25,6 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * MB of weights per call; its rate in "ops/ms" reads as GB/s. Only the "1GBx8192" shape is beyond the 260 MB L3
  * for every dtype (16384×8192 is 537 MB in F32 but 268 MB in BF16/F16, 143 MB in Q8_0 and 75 MB in Q4_0, which
  * partly stay in the L3 between calls and read faster than memory). Run with {@code -prof gc}: the call allocates nothing.
+ * {@code prepared} passes the weight through {@code Backend.prepareWeight} first (the CPU backend's Q8_0/Q4_0
+ * panels), as models do; {@code m} rows of x give the batched GEMV of continuous batching.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -51,6 +53,10 @@ public class GemvBench {
         public int threads;
         @Param({"0"})
         public int vectorBits;
+        @Param({"true"})
+        public boolean prepared;
+        @Param({"1"})
+        public int m;
 
         Backend backend;
         Tensor x, w, out;
@@ -62,10 +68,12 @@ public class GemvBench {
             long k = Long.parseLong(nk[1]);
             long n = nk[0].endsWith("GB") ? Math.round(Double.parseDouble(nk[0].replace("GB", "")) * 1e9 / dtype.byteSize(k)) : Long.parseLong(nk[0]);
             backend = BenchData.backend(threads, vectorBits);
-            x = BenchData.randn(1, 1, k);
-            w = BenchData.of(dtype, 2, 0.02f, n, k);
-            out = Tensor.allocateHost(DType.F32, 1, n);
-            megabytes = w.byteSize() / 1e6;
+            x = BenchData.randn(1, m, k);
+            Tensor host = BenchData.of(dtype, 2, 0.02f, n, k);
+            megabytes = host.byteSize() / 1e6;
+            w = prepared ? backend.prepareWeight(host) : host;
+            if (w != host) host.close();
+            out = Tensor.allocateHost(DType.F32, m, n);
         }
 
         @TearDown(Level.Trial)

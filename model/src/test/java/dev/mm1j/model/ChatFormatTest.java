@@ -58,7 +58,7 @@ class ChatFormatTest {
             assertTrue(e.getMessage().contains("--template"), e.getMessage());
         }
         try (LoadedModel m = LoadedModel.open(dir, Mm1Options.defaults().backend("reference").template("mm1"))) {
-            assertEquals("<s>Question: hi\n\nAnswer:", m.chat().render(List.of(ChatMessage.user("hi")), true));
+            assertEquals("<s>Question: hi\nAnswer:", m.chat().render(List.of(ChatMessage.user("hi")), true));
         }
     }
 }

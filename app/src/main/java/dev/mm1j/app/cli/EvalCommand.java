@@ -14,7 +14,9 @@ import java.util.Map;
 /**
  * {@code mm1j eval}: runs a model over an evaluation fixture (by default the demo model's
  * models/mm1-demo/eval/cases.jsonl) and prints, per category, exact-match accuracy against the expected answers
- * and agreement with PyTorch's greedy answers from the same checkpoint (token for token).
+ * and agreement with PyTorch's greedy answers from the same checkpoint (token for token); for fixtures with sections,
+ * the category table covers the main section, a second table each phrasing variant (the variants section), a third
+ * the canvas shapes (all cases).
  */
 final class EvalCommand implements Command, Main.SwitchAware {
     @Override
@@ -33,17 +35,19 @@ final class EvalCommand implements Command, Main.SwitchAware {
             usage: mm1j eval [--model DIR] [--cases FILE] [--limit N] [--verbose]
 
             Answers every case of an evaluation fixture greedily (at most %d new tokens, the question through the
-            model's chat format, as mm1j run does) and prints per category: the Java engine's exact-match accuracy
-            against the expected answers, PyTorch's (from the fixture), and how often the Java answer is PyTorch's
-            greedy answer token for token. Also checks that the prompts tokenize to PyTorch's ids.
-            The fixture is written by tools/demo/eval.py (200 fresh images and questions, another seed than training);
-            the LLaVA fixtures' eval.jsonl by tools/llava/chat_golden.py (cases with a question, asked through the
-            model's chat format), e.g. mm1j eval --model text.gguf --mmproj mmproj.gguf --cases eval.jsonl.
+            model's chat format, as mm1j run does) and prints per category (then per phrasing variant and per canvas
+            shape, when the fixture has them): the Java engine's exact-match accuracy against the expected answers,
+            PyTorch's (from the fixture), and how often the Java answer is PyTorch's greedy answer token for token.
+            Also checks that the prompts tokenize to PyTorch's ids. The fixture is written by tools/demo/eval.py
+            (fresh images, questions and conversations, drawn with another seed than training); the LLaVA fixtures'
+            eval.jsonl by tools/llava/chat_golden.py, e.g.
+              mm1j eval --model text.gguf --mmproj mmproj.gguf --cases eval.jsonl
 
             options:
               --model DIR     checkpoint folder (default: the demo model, models/mm1-demo)
-              --cases FILE    the fixture (default: DIR/eval/cases.jsonl; cases.jsonl lines: id, category, images,
-                              prompt (MM1 format) or question, prompt_ids, expected, torch_answer, torch_ids[, max_new])
+              --cases FILE    the fixture (default: DIR/eval/cases.jsonl); one JSON object a line: id, category,
+                              images, prompt (MM1 format) and/or messages (role, content, images), prompt_ids,
+                              expected, torch_answer, torch_ids, optionally max_new
               --limit N       only the first N cases
               --verbose       list every case where Java and PyTorch differ, or the answer is wrong
             """.formatted(EvalCases.MAX_NEW) + ModelOptions.HELP.replaceFirst("  --model PATH[^\n]*\n", "");
@@ -63,7 +67,8 @@ final class EvalCommand implements Command, Main.SwitchAware {
         args.checkUnknown();
         if (limit < 1) throw new CliException("--limit must be at least 1, got " + limit);
         Path model = mo.modelOrDefault();
-        Path casesFile = casesOption != null ? Path.of(casesOption) : (java.nio.file.Files.isDirectory(model) ? model : model.toAbsolutePath().getParent()).resolve("eval/cases.jsonl");
+        Path casesFile = casesOption != null ? Path.of(casesOption)
+            : (java.nio.file.Files.isDirectory(model) ? model : model.toAbsolutePath().getParent()).resolve("eval/cases.jsonl");
         List<EvalCases.Case> cases = EvalCases.read(casesFile);
         if (cases.size() > limit) cases = cases.subList(0, limit);
         List<EvalCases.Outcome> outcomes = new ArrayList<>();
@@ -77,10 +82,15 @@ final class EvalCommand implements Command, Main.SwitchAware {
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        out.printf(Locale.ROOT, "%-10s %5s  %-16s %-16s %-22s %s%n", "category", "cases", "Java exact", "PyTorch exact", "Java = PyTorch (ids)", "prompt ids = PyTorch's");
-        for (Map.Entry<String, int[]> e : EvalCases.tally(outcomes).entrySet()) {
-            int[] a = e.getValue();
-            out.printf(Locale.ROOT, "%-10s %5d  %-16s %-16s %-22s %s%n", e.getKey(), a[0], frac(a[1], a[0]), frac(a[2], a[0]), frac(a[3], a[0]), frac(a[4], a[0]));
+        boolean sections = cases.stream().anyMatch(c -> !c.section().isEmpty());
+        table(out, "category", EvalCases.tally(outcomes, c -> sections && !c.section().equals("main") ? null : c.category()));
+        if (cases.stream().anyMatch(c -> c.section().equals("variants"))) {
+            out.println();
+            table(out, "variant", EvalCases.tally(outcomes, c -> c.section().equals("variants") ? c.variant() : null));
+        }
+        if (cases.stream().anyMatch(c -> !c.canvas().isEmpty())) {
+            out.println();
+            table(out, "canvas", EvalCases.tally(outcomes, EvalCases.Case::canvas));
         }
         int disagree = 0;
         for (EvalCases.Outcome r : outcomes) {
@@ -93,6 +103,15 @@ final class EvalCommand implements Command, Main.SwitchAware {
         }
         err.printf(Locale.ROOT, "mm1j eval: %d cases in %.1f s; %d differ from PyTorch%s%n", outcomes.size(), seconds, disagree, verbose || disagree == 0 ? "" : " (--verbose lists them)");
         return 0;
+    }
+
+    /** One table: per group, cases, Java exact, PyTorch exact, Java = PyTorch, prompt ids = PyTorch's. */
+    private static void table(PrintStream out, String title, Map<String, int[]> rows) {
+        out.printf(Locale.ROOT, "%-12s %5s  %-18s %-18s %-22s %s%n", title, "cases", "Java exact", "PyTorch exact", "Java = PyTorch (ids)", "prompt ids = PyTorch's");
+        for (Map.Entry<String, int[]> e : rows.entrySet()) {
+            int[] a = e.getValue();
+            out.printf(Locale.ROOT, "%-12s %5d  %-18s %-18s %-22s %s%n", e.getKey(), a[0], frac(a[1], a[0]), frac(a[2], a[0]), frac(a[3], a[0]), frac(a[4], a[0]));
+        }
     }
 
     private static String frac(int k, int n) {

@@ -28,6 +28,7 @@ final class TextBench {
             + "  -n N, --n-gen N      generated tokens (default 64; 0 skips the test)\n"
             + "  -r N, --repetitions N  measured runs per test (default 3)\n"
             + "  --kv-type T          KV-cache storage f32, f16, bf16 or auto (default auto: f16 where the backend computes on it)\n"
+            + TextBenchModes.HELP
             + ModelOptions.HELP;
 
     int run(Args args, PrintStream out, PrintStream err) throws Exception {
@@ -35,6 +36,9 @@ final class TextBench {
         int n = args.has("n") ? args.getInt("n", 64) : args.getInt("n-gen", 64);
         int r = args.has("r") ? args.getInt("r", 3) : args.getInt("repetitions", 3);
         ModelOptions mo = ModelOptions.read(args, "auto");
+        java.util.List<Integer> parallel = args.has("parallel") ? TextBenchModes.list(args.get("parallel", ""), "parallel") : java.util.List.of();
+        java.util.List<Integer> depth = args.has("depth") ? TextBenchModes.list(args.get("depth", ""), "depth") : java.util.List.of();
+        int ctx = args.getInt("ctx", 0);
         args.checkUnknown();
         if (p < 0 || n < 0 || (p == 0 && n == 0)) throw new CliException("-p and -n must be >= 0 and not both 0");
         if (r < 1) throw new CliException("-r must be at least 1, got " + r);
@@ -53,7 +57,8 @@ final class TextBench {
             int threads = mo.threads();
             SplittableRandom rnd = new SplittableRandom(1234);
             int vocab = model.config().vocabSize();
-            try (KvCache cache = model.newCache(Math.max(p, n), kv)) {
+            boolean modes = !parallel.isEmpty() || !depth.isEmpty();
+            if (!modes) try (KvCache cache = model.newCache(Math.max(p, n), kv)) {
                 if (p > 0) {
                     double[] tps = measure(r, () -> prefill(model, cache, randomIds(rnd, p, vocab)), p, threads);
                     out.printf(Locale.ROOT, "| %-22s | %10s | %-10s | %7d | %6s | %18s | %12s | %9.2f |%n", modelName, size, backend.name(), threads, "pp" + p, meanSd(tps), "", tps[r]);
@@ -66,6 +71,8 @@ final class TextBench {
                     }
                 }
             }
+            if (!parallel.isEmpty()) TextBenchModes.parallel(model, kv, parallel, p, n, r, threads, out);
+            if (!depth.isEmpty()) TextBenchModes.depth(model, kv, depth, n, ctx, r, threads, modelName, out);
             err.printf(Locale.ROOT, "mm1j bench: generation reads %.3f GB of weights per token; t/s (CPU) = tokens / (process CPU time / threads),"
                 + " what the rate would be with the cores to ourselves (for shared machines)%n", model.bytesPerToken() / 1e9);
         }

@@ -59,6 +59,16 @@ public interface Backend extends AutoCloseable {
         return t;
     }
 
+    /**
+     * A matmul weight [N, K] placed in this backend's memory in the layout its {@link #matmul} reads fastest. The
+     * result may be used only as the {@code w} operand of {@link #matmul} and {@link #linear} on this backend (a
+     * backend may repack it, e.g. into row-interleaved panels, and refuse it elsewhere); {@code w} itself is left as
+     * it was. Default: a contiguous host tensor {@link #upload uploaded}, anything else as it is.
+     */
+    default Tensor prepareWeight(Tensor w) {
+        return w.isHost() && w.isContiguous() ? upload(w) : w;
+    }
+
     /** Copies {@code dst.byteSize()} bytes from host memory into the contiguous tensor {@code dst}. */
     void copyIn(Tensor dst, MemorySegment src);
 

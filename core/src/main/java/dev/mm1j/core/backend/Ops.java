@@ -59,6 +59,14 @@ public final class Ops {
         return backend.upload(host);
     }
 
+    /**
+     * A matmul weight in the backend's memory, in the layout its matmul reads fastest ({@link Backend#prepareWeight}):
+     * the result is only a matmul operand.
+     */
+    public Tensor prepareWeight(Tensor w) {
+        return backend.prepareWeight(w);
+    }
+
     /** Copies host bytes into the contiguous tensor {@code dst} ({@code dst.byteSize()} of them). */
     public void copyIn(Tensor dst, java.lang.foreign.MemorySegment src) {
         if (!dst.isContiguous() || src.byteSize() < dst.byteSize()) {

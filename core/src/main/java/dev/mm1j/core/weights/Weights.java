@@ -91,7 +91,8 @@ public final class Weights implements AutoCloseable {
 
     /**
      * A view whose {@link #matrix}, {@link #f32} and {@link #embedding} hand out tensors in {@code ops}' memory
-     * (the same tensors on a host backend, uploaded copies on a device). How model blocks load their parameters.
+     * (the same tensors on a host backend, uploaded copies on a device; {@link #matrix} in the backend's matmul
+     * layout, {@link dev.mm1j.core.backend.Backend#prepareWeight}). How model blocks load their parameters.
      */
     public Weights on(Ops ops) {
         return new Weights(shared, prefix, ops);
@@ -188,7 +189,9 @@ public final class Weights implements AutoCloseable {
             target = null;
         }
         if (target == null) target = usable(t) ? t.dtype() : DType.F32;
-        return place(convert(fullName(name), t, target));
+        Tensor host = convert(fullName(name), t, target);
+        // in the backend's matmul layout (Backend.prepareWeight: the CPU backend repacks Q8_0/Q4_0 into panels)
+        return ops == null ? host : ops.prepareWeight(host);
     }
 
     /** A gather table (e.g. token embeddings) of exactly {@code shape}: as stored when the engine computes on it, else F32. */

@@ -36,7 +36,9 @@ final class AttentionDecode {
     void run(Tensor out, Tensor q, Tensor k, Tensor v, float scale, boolean causal, long qOffset) {
         synchronized (job) {
             int tq = (int) q.dim(0), heads = (int) q.dim(1), d = (int) q.dim(2), dv = (int) v.dim(2);
-            int tk = (int) k.dim(0), kvHeads = (int) k.dim(1), group = heads / kvHeads;
+            int kvHeads = (int) k.dim(1), group = heads / kvHeads;
+            // causal: no query sees past key qOffset + tq − 1, so only the filled part of a KV cache is read
+            int tk = causal ? (int) Math.max(1, Math.min(k.dim(0), qOffset + tq)) : (int) k.dim(0);
             int rows = tq * group;
             int chunks = Math.max(1, Math.min((tk + 63) / 64, (par.threads() * 4 + kvHeads - 1) / kvHeads));
             int chunk = (tk + chunks - 1) / chunks;
@@ -51,7 +53,7 @@ final class AttentionDecode {
                     for (int c = 0; c < d; c++) qs[(i * heads + h) * d + c] = scale * qseg.get(Rows.JF, (o + c * q.stride(2)) * 4);
                 }
             }
-            job.set(q, k, v, causal, qOffset, chunk, chunks, rows);
+            job.set(q, k, v, causal, qOffset, tk, chunk, chunks, rows);
             long work = (long) tk * kvHeads * (d + dv) * rows;
             int tasks = kvHeads * chunks;
             if (work < Elementwise.PARALLEL_MIN || par.threads() == 1 || tasks == 1) job.run(0, 0, tasks);
@@ -102,9 +104,10 @@ final class AttentionDecode {
         Tensor q, k, v;
         boolean causal;
         long qOffset;
-        int chunk, chunks, rows;
+        int tk, chunk, chunks, rows;
 
-        void set(Tensor q, Tensor k, Tensor v, boolean causal, long qOffset, int chunk, int chunks, int rows) {
+        void set(Tensor q, Tensor k, Tensor v, boolean causal, long qOffset, int tk, int chunk, int chunks, int rows) {
+            this.tk = tk;
             this.q = q;
             this.k = k;
             this.v = v;
@@ -119,10 +122,10 @@ final class AttentionDecode {
             q = k = v = null;
         }
 
-        /** Tasks [from, to): task t is KV head t / chunks, key chunk t % chunks. */
+        /** Tasks [from, to): task t is KV head t / chunks, key chunk t % chunks (of the tk keys any query sees). */
         @Override
         public void run(int worker, int from, int to) {
-            int heads = (int) q.dim(1), d = (int) q.dim(2), dv = (int) v.dim(2), tk = (int) k.dim(0);
+            int heads = (int) q.dim(1), d = (int) q.dim(2), dv = (int) v.dim(2);
             int group = heads / (int) k.dim(1);
             Scratch s = scratch[worker];
             float[] sc = s.floats(1, rows * chunk);

@@ -5,6 +5,7 @@ import static dev.mm1j.cpu.simd.Vec.L;
 import static dev.mm1j.cpu.simd.Vec.LE;
 
 import dev.mm1j.core.DType;
+import dev.mm1j.cpu.PackedWeight;
 import dev.mm1j.cpu.Parallel;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
@@ -48,6 +49,8 @@ final class Gemm {
     private MemorySegment out, x, w;
     private long oo, xo, xs, wo, ws;
     private DType wt;
+    /** Non-null when w is packed into panels (decoded by {@link PanelDecode} while packing). */
+    private PackedWeight packed;
     private int m, n, k, m0, mc, k0, kc;
 
     Gemm(Parallel par, Scratch[] scratch) {
@@ -98,6 +101,16 @@ final class Gemm {
             }
         } finally {
             this.out = this.x = this.w = null;
+        }
+    }
+
+    /** As {@link #run} for a weight packed into {@link Panels}. */
+    synchronized void runPacked(MemorySegment out, long oo, MemorySegment x, long xo, long xs, PackedWeight pw, int m) {
+        packed = pw;
+        try {
+            run(out, oo, x, xo, xs, Panels.dtype(pw), pw.bytes(), 0, 0, m, pw.rows(), pw.cols());
+        } finally {
+            packed = null;
         }
     }
 
@@ -168,6 +181,15 @@ final class Gemm {
          * decoded row by row into {@code rows} (KC apart), then transposed L rows at a time with gathers.
          */
         private void packW(float[] bp, float[] rows, int nb0, int nc) {
+            if (packed != null) {
+                int pr = packed.panelRows();
+                long panelBytes = Panels.panelBytes(wt, k);
+                for (int p = 0; p < nc; p += NR) {
+                    int row = nb0 + p;
+                    PanelDecode.decode(w, wt, (row / pr) * panelBytes, k, (row % pr) / NR, k0, kc, bp, p * kc);
+                }
+                return;
+            }
             for (int p = 0; p < nc; p += NR) {
                 int base = p * kc;
                 for (int j = 0; j < NR; j++) {

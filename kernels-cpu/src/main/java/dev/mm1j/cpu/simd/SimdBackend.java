@@ -23,21 +23,30 @@ public final class SimdBackend extends HostBackend {
     private final Matmul matmul;
     private final Spatial spatial;
     private final Attention attention;
+    /** Whether {@link #prepareWeight} packs Q8_0/Q4_0 weights into panels; whether panel GEMVs keep F32 activations. */
+    private final boolean panels, exact;
 
     /** A backend on {@code threads} threads (the caller included); it owns the pool it starts. */
     public SimdBackend(int threads) {
-        this(new Parallel(threads));
+        this(threads, true, false);
     }
 
-    private SimdBackend(Parallel par) {
+    /** @param panels repack Q8_0/Q4_0 matmul weights into {@link Panels}; @param exact panel GEMVs with F32 activations */
+    public SimdBackend(int threads, boolean panels, boolean exact) {
+        this(new Parallel(threads), panels, exact);
+    }
+
+    private SimdBackend(Parallel par, boolean panels, boolean exact) {
         this.parallel = par;
+        this.panels = panels;
+        this.exact = exact;
         Scratch[] scratch = Scratch.forThreads(par.threads());
         this.ew = new Elementwise(par, scratch);
         this.act = new Activations(ew);
         this.norms = new Norms(ew, scratch);
         this.rope = new Rope(ew, scratch);
         this.indexing = new Indexing(ew, scratch);
-        this.matmul = new Matmul(ew, new Gemm(par, scratch), new Gemv(par, scratch));
+        this.matmul = new Matmul(ew, new Gemm(par, scratch), new Gemv(par, scratch), new PanelGemv(par, scratch), exact);
         this.spatial = new Spatial(ew, matmul, scratch);
         this.attention = new Attention(ew, new AttentionDecode(par, scratch), new AttentionPrefill(par, scratch));
     }
@@ -52,15 +61,26 @@ public final class SimdBackend extends HostBackend {
         return "cpu (Vector API, " + Vec.BITS + "-bit vectors, " + parallel.threads() + " threads)";
     }
 
-    /** {@code vector.bits}: the width the kernels were compiled for; {@code threads}: the pool's size. */
+    /** {@code vector.bits}: the width the kernels were compiled for; {@code threads}: the pool's size; {@code matmul.panels}, {@code matmul.exact}. */
     @Override
     public Map<String, String> settings() {
-        return Map.of("vector.bits", Integer.toString(Vec.BITS), "threads", Integer.toString(parallel.threads()));
+        return Map.of("vector.bits", Integer.toString(Vec.BITS), "threads", Integer.toString(parallel.threads()),
+            "matmul.panels", Boolean.toString(panels), "matmul.exact", Boolean.toString(exact));
     }
 
     @Override
     public void matmul(Tensor out, Tensor x, Tensor w) {
         matmul.matmul(out, x, w);
+    }
+
+    /**
+     * Contiguous 2-D Q8_0 / Q4_0 host weights repacked into row-interleaved panels (a copy; see
+     * {@link dev.mm1j.cpu.PackedWeight}), unless {@code matmul.panels=false}; other weights as {@code upload} places them.
+     */
+    @Override
+    public Tensor prepareWeight(Tensor w) {
+        boolean packs = panels && Panels.packs(w.dtype()) && w.rank() == 2 && w.isHost() && w.isContiguous() && w.numel() > 0;
+        return packs ? Panels.pack(w, parallel, this) : super.prepareWeight(w);
     }
 
     @Override

@@ -28,7 +28,12 @@ public enum ChatTemplate {
      * {@code system } in front.
      */
     VICUNA,
-    /** MM1 (the demo model's format): {@code <s>} then {@code Question: q\n<image>…\nAnswer:} (question first, then its images) and {@code ' answer</s>'}. */
+    /**
+     * MM1 (the demo model's format, tools/demo/chat.py): {@code <s>}, then per user turn {@code Question: q\n<image>…\nAnswer:}
+     * (the question first, then its images; no image line without images), per answer {@code ' answer</s>'}, a
+     * system message as its own line; a turn after an answer starts with {@code \n}. A message's text parts are joined
+     * with {@code \n} and trimmed; consecutive user messages are one turn (texts joined with {@code \n}, images added).
+     */
     MM1,
     /** No format: the messages' text concatenated (for base models). */
     RAW;
@@ -91,16 +96,7 @@ public enum ChatTemplate {
                 }
                 if (addGenerationPrompt) sb.append("ASSISTANT:");
             }
-            case MM1 -> {
-                sb.append(orEmpty(bos));
-                for (ChatMessage m : messages) {
-                    switch (m.role()) {
-                        case "user" -> sb.append(sb.length() > orEmpty(bos).length() ? "\nQuestion: " : "Question: ").append(m.content()).append('\n').append("<image>".repeat(m.images())).append("\nAnswer:");
-                        case "assistant" -> sb.append(' ').append(m.content()).append(orEmpty(eos));
-                        default -> sb.append(m.content()).append('\n');
-                    }
-                }
-            }
+            case MM1 -> renderMm1(sb, messages, orEmpty(bos), orEmpty(eos));
             case RAW -> {
                 for (ChatMessage m : messages) sb.append(body(m));
             }
@@ -117,6 +113,59 @@ public enum ChatTemplate {
             else sb.append(IMAGE_LINE);
         }
         return sb.toString();
+    }
+
+    /**
+     * The MM1 chat format exactly as tools/demo/chat.py's {@code render_chat} and the demo model's Jinja
+     * {@code chat_template} write it (golden strings from the Python side in ChatTemplateMm1Test).
+     */
+    private static void renderMm1(StringBuilder sb, List<ChatMessage> messages, String bos, String eos) {
+        sb.append(bos);
+        boolean lineStart = true;
+        StringBuilder texts = new StringBuilder();
+        int images = 0;
+        for (int i = 0; i < messages.size(); i++) {
+            ChatMessage m = messages.get(i);
+            java.util.StringJoiner joined = new java.util.StringJoiner("\n"); // text parts joined as the template joins them
+            for (ChatMessage.Part p : m.parts()) if (p instanceof ChatMessage.Text t) joined.add(t.text());
+            String text = pythonStrip(joined.toString());
+            switch (m.role()) {
+                case "user" -> {
+                    if (!text.isEmpty()) texts.append(texts.isEmpty() ? "" : "\n").append(text);
+                    images += m.images();
+                    if (i + 1 == messages.size() || !messages.get(i + 1).role().equals("user")) {
+                        sb.append(lineStart ? "" : "\n").append("Question: ").append(texts).append('\n');
+                        if (images > 0) sb.append("<image>".repeat(images)).append('\n');
+                        sb.append("Answer:");
+                        texts.setLength(0);
+                        images = 0;
+                        lineStart = false;
+                    }
+                }
+                case "assistant" -> {
+                    sb.append(' ').append(text).append(eos);
+                    lineStart = false;
+                }
+                default -> {
+                    sb.append(lineStart ? "" : "\n").append(text).append('\n');
+                    lineStart = true;
+                }
+            }
+        }
+    }
+
+    /** Python's {@code str.strip()} (Jinja's {@code trim}): removes the characters Python counts as whitespace at both ends. */
+    static String pythonStrip(String s) {
+        int a = 0, b = s.length();
+        while (a < b && isPythonSpace(s.charAt(a))) a++;
+        while (b > a && isPythonSpace(s.charAt(b - 1))) b--;
+        return s.substring(a, b);
+    }
+
+    /** {@code str.isspace()} for one UTF-16 unit (every such character is in the BMP). */
+    static boolean isPythonSpace(char c) {
+        return (c >= '\t' && c <= '\r') || (c >= '\u001c' && c <= ' ') || c == '\u0085' || c == '\u00a0' || c == '\u1680'
+            || (c >= '\u2000' && c <= '\u200a') || c == '\u2028' || c == '\u2029' || c == '\u202f' || c == '\u205f' || c == '\u3000';
     }
 
     /** Text that ends the assistant's turn besides EOS (e.g. {@code <|eot_id|>}), to add to the stop tokens. */

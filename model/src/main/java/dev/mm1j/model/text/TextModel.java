@@ -28,7 +28,7 @@ public final class TextModel implements AutoCloseable {
     private final Tensor embedTokens;   // [V, d] as stored (any dtype getRows reads)
     private final DecoderLayer[] layers;
     private final Tensor norm;          // F32 [d]
-    private final Tensor lmHead;        // [V, d]; embedTokens when tie_word_embeddings
+    private final Tensor lmHead;        // [V, d] prepared for matmul; from embed_tokens when tie_word_embeddings
     private final Tensor invFreq;       // F32 [hd/2]
     private final int prefillChunk;
     private RunState prefillState;      // made on first use
@@ -49,7 +49,7 @@ public final class TextModel implements AutoCloseable {
         if (c.tieWordEmbeddings()) {
             w.getOptional("lm_head.weight", v, d); // a tied copy some exporters write: same values, not used
             // with quantize-on-load the head gets its own quantized copy; the gather table stays as stored
-            this.lmHead = w.matrixDtype() == null ? embedTokens : w.on(ops).matrix("model.embed_tokens.weight", v, d);
+            this.lmHead = w.matrixDtype() == null ? ops.prepareWeight(embedTokens) : w.on(ops).matrix("model.embed_tokens.weight", v, d);
         } else {
             if (!w.has("lm_head.weight")) {
                 throw new Mm1jException("missing tensor '" + w.fullName("lm_head.weight") + "' in " + w.source().describe()

@@ -67,7 +67,7 @@ class StopAndTemplateTest {
     void mm1() {
         List<ChatMessage> c = List.of(new ChatMessage("user", "What colour is the star?", 1), ChatMessage.assistant("yellow"),
             ChatMessage.user("And the square?"));
-        assertEquals("<s>Question: What colour is the star?\n<image>\nAnswer: yellow</s>\nQuestion: And the square?\n\nAnswer:",
+        assertEquals("<s>Question: What colour is the star?\n<image>\nAnswer: yellow</s>\nQuestion: And the square?\nAnswer:",
             ChatTemplate.MM1.render(c, true, "<s>", "</s>"));
     }
 

@@ -59,6 +59,21 @@ class DemoModelTest {
     }
 
     /**
+     * Every case's conversation (questions with their images, earlier answers, follow-ups, every phrasing variant),
+     * rendered by Java's chat format and tokenized, gives PyTorch's prompt ids: what the model was trained on.
+     */
+    @Test
+    void everyPromptTokenizesAsPyTorchDid() throws Exception {
+        assumeFixture(CASES);
+        List<EvalCases.Case> all = EvalCases.read(CASES);
+        try (Mm1 m = Mm1.load(MODEL, Mm1Options.defaults().threads(1))) {
+            for (EvalCases.Case c : all) {
+                assertArrayEquals(c.promptIds(), m.promptIds(EvalCases.prompt(c)), "case " + c.id() + " (" + c.category() + ")");
+            }
+        }
+    }
+
+    /**
      * The fixture's golden tensors (eval/golden.safetensors): pixel values of the PNGs, vision features, image
      * embeddings and every position's logits within 1e-4 of PyTorch, at the native 84 px and at 112 px (resized
      * position embeddings).

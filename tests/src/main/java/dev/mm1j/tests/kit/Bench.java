@@ -82,6 +82,14 @@ public final class Bench implements AutoCloseable {
         return in(dtype, data.normal((int) Tensor.numel(shape)), shape);
     }
 
+    /**
+     * A matmul weight [n, k] of standard normal values (rounded or quantized to {@code dtype}) passed through
+     * {@link Backend#prepareWeight}, as models load theirs: a backend may repack it into its own layout.
+     */
+    public Tensor weight(DType dtype, long n, long k) {
+        return backend.prepareWeight(in(dtype, n, k));
+    }
+
     /** A contiguous I32 input. */
     public Tensor ints(int[] values, long... shape) {
         checkCount(values.length, shape);

@@ -10,7 +10,7 @@ import dev.mm1j.tests.kit.OpCase;
 import java.util.ArrayList;
 import java.util.List;
 
-/** matmul: x · wᵀ for every weight dtype; gemv and gemm sizes, odd sizes, large blocked sizes, leading batch dims, batched weights, strided x, offset w. */
+/** matmul: x · wᵀ for every weight dtype; gemv and gemm sizes, odd sizes, large blocked sizes, prepared (repacked) weights, leading batch dims, batched weights, strided x, offset w. */
 public final class MatmulCases {
     private MatmulCases() {}
 
@@ -39,6 +39,19 @@ public final class MatmulCases {
                 Tensor x = b.in(DType.F32, 13, kb), wt = b.in(w, 481, kb);
                 b.ops().matmul(b.out(DType.F32, 13, 481), x, wt);
             }));
+            // weights prepared by the backend (Backend.prepareWeight: the CPU backend repacks Q8_0/Q4_0 into panels of
+            // 16 to 64 rows): N not a whole number of panels, one to 25 K blocks, every M route (GEMV, batched GEMV, GEMM);
+            // 31 outputs at least, so that the rounding of 8-bit activations averages out under the budget
+            int[][] prepared = w.isQuantized()
+                ? new int[][] {{1, 31, 64}, {1, 65, 96}, {3, 129, 64}, {8, 33, 160}, {13, 100, 800}, {2, 200, 32}}
+                : new int[][] {{1, 65, 31}, {5, 33, 64}, {13, 100, 100}};
+            for (int[] d : prepared) {
+                long m = d[0], n = d[1], kk = d[2];
+                l.add(OpCase.of(Op.MATMUL, w, "x=" + s(m, kk) + " w=" + s(n, kk) + " (prepared weight)", budget, b -> {
+                    Tensor x = b.in(DType.F32, m, kk), wt = b.weight(w, n, kk);
+                    b.ops().matmul(b.out(DType.F32, m, n), x, wt);
+                }));
+            }
             long k = w.isQuantized() ? 64 : 65;
             l.add(OpCase.of(Op.MATMUL, w, "x=" + s(2, 3, 5, k) + " w=" + s(7, k) + " (leading batch dims)", budget, b -> {
                 Tensor x = b.in(DType.F32, 2, 3, 5, k), wt = b.in(w, 7, k);
