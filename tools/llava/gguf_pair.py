@@ -130,8 +130,9 @@ def write_mmproj(path, sd, cfg, types, rng, pinpoints_wh=None, feature_layer_met
     return held, blocks
 
 
-def write_text(path, sd, cfg, tname, rng):
-    """The llama-architecture text GGUF of language_model.* (q/k rows permuted as convert_hf_to_gguf.py does)."""
+def write_text(path, sd, cfg, tname, rng, extra_kvs=()):
+    """The llama-architecture text GGUF of language_model.* (q/k rows permuted as convert_hf_to_gguf.py does);
+    extra_kvs: more metadata (the vocabulary, a chat template)."""
     t = cfg.text
     heads, kv, hd = t["num_attention_heads"], t["num_key_value_heads"], t["head_dim"]
     w = Writer(rng)
@@ -168,7 +169,7 @@ def write_text(path, sd, cfg, tname, rng):
            (a + "attention.head_count", U32, heads), (a + "attention.head_count_kv", U32, kv),
            (a + "rope.dimension_count", U32, hd), (a + "rope.freq_base", F32, float(t["rope_theta"])),
            (a + "attention.layer_norm_rms_epsilon", F32, float(t["rms_norm_eps"])),
-           (a + "vocab_size", U32, t["vocab_size"])]
+           (a + "vocab_size", U32, t["vocab_size"])] + list(extra_kvs)
     g.write_gguf(path, kvs, w.tensors)
     out = {hf: w.values[gg] for hf, gg in held.items()}
     for i in range(t["num_hidden_layers"]):

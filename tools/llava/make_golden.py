@@ -30,6 +30,10 @@ Every case folder holds expected.safetensors:
   projector); image_embeds F32 [R, d] (every row spliced, in sequence order); logits F32 [T', V] of the expanded
   sequence; greedy I32 [12] (no EOS stop) and min_margin F32 [1]
 and prompt.json: the ids and the image files (relative to the golden folder).
+chat.json (tools/llava/chat_golden.py): conversations rendered and tokenized as each layout's own software does
+(llava15-legacy-f32 and next-legacy-bf16 carry llava-hf's processor templates as chat_template.json; the other
+folders none: the trained format; the text GGUFs carry a vocabulary without an image token, gguf-llava16's with
+Mistral-7B-Instruct-v0.2's tokenizer.chat_template), their ids and the reference's greedy answer.
 preprocess/ holds the processor fixtures (see make_preprocess.py).
 """
 import json
@@ -49,6 +53,8 @@ import processors as P  # noqa: E402
 from gguf_pair import to_torch, write_mmproj, write_text  # noqa: E402
 from llava_ref import Llava, LlavaCfg, greedy, load_state, to_new_names  # noqa: E402
 from mm1ref.safetensors_io import save_file  # noqa: E402
+import chat_golden as C  # noqa: E402
+from chat_golden import assistant, system, user  # noqa: E402
 
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "model/src/test/resources/golden/llava")
@@ -109,20 +115,47 @@ def processor_config(kind):
     return p
 
 
+Q = "What is shown in this image?"
 CASES = [
     dict(name="llava15-legacy-f32", kind="llava", legacy=True, dtype="f16exact", gguf="gguf-llava15",
          config=lambda: llava_config("llava", llama(), vision(256), -2),
-         images=["wide.png", "tall_rgba.png"], ids=[1, 35, IMAGE, 10, 200, 14, IMAGE, 99, 7]),
+         images=["wide.png", "tall_rgba.png"], ids=[1, 35, IMAGE, 10, 200, 14, IMAGE, 99, 7],
+         chat=(("processor", "llava-1.5-7b-hf"), [
+             ("one-image", [user(None, Q)], ["wide.png"]),
+             ("two-turns", [user(None, "Describe it."), assistant("A wide picture with stripes."), user(None, "And this one?")],
+              ["wide.png", "tall_rgba.png"]),
+             ("text-only", [user("Hello! Who are you?")], [])])),
     dict(name="llava15-new-bf16", kind="llava", legacy=False, dtype="bf16",
          config=lambda: llava_config("llava", mistral(tied=True), vision(64, "gelu"), [-2, -3], "full", "silu", False, False),
-         images=["gray.png"], ids=[1, IMAGE, 50, 60, 70]),
+         images=["gray.png"], ids=[1, IMAGE, 50, 60, 70],
+         chat=(("trained", "mistral"), [
+             ("one-image", [user(None, "What colour is it?")], ["gray.png"]),
+             ("system", [system("Answer briefly."), user(None, "What is this?")], ["gray.png"]),
+             ("text-only", [user("Tell me a story.")], [])])),
     dict(name="next-legacy-bf16", kind="llava_next", legacy=True, dtype="bf16",
          config=lambda: llava_config("llava_next", mistral(), vision(64), -2),
-         images=["wide.png", "tall_rgba.png", "tiny_gray.png"], ids=[1, IMAGE, 20, IMAGE, 30, 40, IMAGE, 5]),
+         images=["wide.png", "tall_rgba.png", "tiny_gray.png"], ids=[1, IMAGE, 20, IMAGE, 30, 40, IMAGE, 5],
+         chat=(("processor", "llava-v1.6-mistral-7b-hf"), [
+             ("one-image", [user(None, Q)], ["tall_rgba.png"]),
+             ("system", [system("You are a helpful assistant."), user(None, None, "Compare these.")], ["wide.png", "tiny_gray.png"]),
+             ("text-only", [user("Hello! Who are you?")], [])])),
     dict(name="next-new-f32", kind="llava_next", legacy=False, dtype="f16exact", gguf="gguf-llava16",
          config=lambda: llava_config("llava_next", llama(), vision(64), [-1, -3], legacy=False),
-         images=["square.png", "extreme_wide.png"], ids=[1, 22, IMAGE, 33, IMAGE, 44]),
+         images=["square.png", "extreme_wide.png"], ids=[1, 22, IMAGE, 33, IMAGE, 44],
+         chat=(("trained", "vicuna"), [
+             ("two-images", [user(None, None, "Compare the two images.")], ["square.png", "extreme_wide.png"]),
+             ("text-only", [user("Hello! Who are you?")], [])])),
 ]
+GGUF_CHAT = {
+    "gguf-llava15": (None, "vicuna", [
+        ("one-image", [user(None, Q)], ["wide.png"]),
+        ("two-turns", [user(None, "Describe it."), assistant("A square."), user(None, "And this one?")], ["square.png", "wide.png"]),
+        ("text-only", [user("Hello! Who are you?")], [])]),
+    "gguf-llava16": ("mistral-7b-instruct-v0.2", None, [
+        ("one-image", [user(None, Q)], ["small_square.png"]),
+        ("two-images", [user(None, None, "Which one is wider?")], ["small_square.png", "wide.png"]),
+        ("text-only", [user("Hello! Who are you?")], [])]),
+}
 
 
 # ------------------------------------------------------------------------------------------- images
@@ -236,6 +269,11 @@ def write_case(case, images_dir):
     with open(os.path.join(folder, "preprocessor_config.json"), "w") as f:
         json.dump(proc, f, indent=2, sort_keys=True)
     shutil.copy(os.path.join(ROOT, "models/mm1-demo/tokenizer.json"), os.path.join(folder, "tokenizer.json"))
+    how, conversations = case["chat"]
+    if how[0] == "processor":  # as a llava-hf processor saves its template
+        with open(os.path.join(folder, "chat_template.json"), "w", encoding="utf-8") as f:
+            json.dump({"chat_template": C.template(how[1])}, f, indent=2)
+        how = ("processor", C.template(how[1]))
     sd = state_dict_to_save(model, c, case["legacy"], case["dtype"])
     save_file(sd, os.path.join(folder, "model.safetensors"), {"format": "pt", "generator": "tools/llava/make_golden.py"})
     # the reference runs on exactly what was saved
@@ -247,6 +285,7 @@ def write_case(case, images_dir):
               {"generator": "tools/llava/make_golden.py"})
     with open(os.path.join(folder, "prompt.json"), "w") as f:
         json.dump({"ids": case["ids"], "images": ["images/" + i for i in case["images"]]}, f)
+    C.write(folder, check, case["kind"], conversations, images_dir, how, IMAGE, proc=P.ProcessorConfig(proc))
     print(f"{case['name']}: {len(sd)} tensors, rows per image {counts}, logits {list(exp['logits'].shape)}, "
           f"greedy {exp['greedy'].tolist()} (margin {float(exp['min_margin']):.3f})")
     return check, c
@@ -271,7 +310,9 @@ def write_gguf_pair(name, hf_model, c, images_dir, images, ids, next_, rng):
         variants.append(("mmproj-q.gguf", quant, "expected-q.safetensors", False))
     text_type = "F16"
     text_name = f"text-{text_type.lower()}.gguf"
-    text_held = write_text(os.path.join(folder, text_name), sd, c, text_type, rng)
+    tmpl_name, fmt, conversations = GGUF_CHAT[name]
+    tmpl = C.template(tmpl_name) if tmpl_name else None
+    text_held = write_text(os.path.join(folder, text_name), sd, c, text_type, rng, C.gguf_vocabulary(C.tokenizer(), tmpl))
     for mmproj, types, exp_name, modern in variants:
         held, blocks = write_mmproj(os.path.join(folder, mmproj), sd, c, types, rng, pin_wh, feature_layer_meta=next_, modern_names=modern)
         gc = LlavaCfg(json.loads(json.dumps(c_dict(c))))
@@ -287,6 +328,8 @@ def write_gguf_pair(name, hf_model, c, images_dir, images, ids, next_, rng):
         exp, counts = expected_for(m, ids, [os.path.join(images_dir, i) for i in images], "gguf", gguf=gguf)
         save_file({k: t.contiguous() for k, t in exp.items()}, os.path.join(folder, exp_name),
                   {"generator": "tools/llava/make_golden.py"})
+        if mmproj == "mmproj-f16.gguf":  # the image id of a pair is vocab_size (no image token in the vocabulary)
+            C.write(folder, m, "gguf", conversations, images_dir, ("gguf", tmpl, fmt), VOCAB, gguf=gguf)
         if not next_ and mmproj == "mmproj-f16.gguf":  # images[0] is square: the HF folder's rows, to the bit
             px, size = pixels_for("llava", os.path.join(images_dir, images[0]), P.ProcessorConfig(processor_config("llava")))
             hf_rows = hf_model.image_rows([px], [size])[0]

@@ -18,6 +18,14 @@ import java.util.Set;
  * transformers renders it), or a built-in {@link ChatTemplate} format ({@code --template}, or recognised from the
  * model type when the checkpoint has no template) — the ids that end an answer (the config's and the tokenizer's EOS
  * and the format's end-of-turn tokens), and the text of generated ids as it streams. Immutable and thread-safe.
+ *
+ * <p>Images (models that take them): the rendered text holds one {@link ChatTemplate#IMAGE_MARKER} per image. Where
+ * the tokenizer reads the marker as the model's image id (Hugging Face folders: {@code <image>} is an added token)
+ * the text is encoded whole; where it does not (a GGUF pair's text vocabulary has no image token, or its
+ * {@code <image>} is another id) the text is split at the markers, each piece encoded alone and the image id put
+ * between them, as llama.cpp's mtmd does. Special tokens follow transformers' processors: the tokenizer's (BOS) are
+ * added unless the rendered text already starts with the BOS text (llava-hf's templates write none, the
+ * tokenizer adds it); text-only models keep the tokenizer's rule ({@code apply_chat_template} adds none).
  */
 public final class ChatFormat {
     private final ChatTemplate template; // the built-in format in use, or the one the Jinja template is recognised as
@@ -25,8 +33,17 @@ public final class ChatFormat {
     private final Tokenizer tokenizer;
     private final String defaultSystem;  // built-in formats only: the system message the checkpoint's template adds
     private final int[] stopTokens;
+    private final int imageTokenId;      // -1: the model takes no images
+    private final boolean splitAtImages; // the tokenizer does not read the marker as imageTokenId
 
     ChatFormat(ChatTemplate template, JinjaChatTemplate jinja, Tokenizer tokenizer, String defaultSystem, int[] configEos) {
+        this(template, jinja, tokenizer, defaultSystem, configEos, -1);
+    }
+
+    /** {@code imageTokenId}: the id that marks an image in the model's prompts, or -1 for a text-only model. */
+    ChatFormat(ChatTemplate template, JinjaChatTemplate jinja, Tokenizer tokenizer, String defaultSystem, int[] configEos, int imageTokenId) {
+        this.imageTokenId = imageTokenId;
+        this.splitAtImages = imageTokenId >= 0 && !java.util.Arrays.equals(tokenizer.encode(ChatTemplate.IMAGE_MARKER, false), new int[] {imageTokenId});
         this.template = template;
         this.jinja = jinja;
         this.tokenizer = tokenizer;
@@ -76,9 +93,40 @@ public final class ChatFormat {
         return template.render(messages, addGenerationPrompt, token(tokenizer.bosId()), token(tokenizer.eosId()), defaultSystem);
     }
 
-    /** The ids of rendered text: templates write their special tokens (BOS included) themselves, except RAW, which gets the tokenizer's. */
+    /**
+     * The ids of rendered text. Text-only models: templates write their special tokens (BOS included) themselves,
+     * except RAW, which gets the tokenizer's. Models that take images: the tokenizer's special tokens unless the text
+     * starts with BOS (transformers' processor rule), each image marker the image id.
+     */
     public int[] encode(String rendered) {
-        return tokenizer.encode(rendered, addsSpecial());
+        return encode(rendered, addsSpecial(rendered));
+    }
+
+    /**
+     * The ids of {@code text} with the tokenizer's special tokens added or not; each {@link ChatTemplate#IMAGE_MARKER}
+     * becomes the image id (for a tokenizer without it, the text is split there and the pieces encoded alone, the
+     * first with the special tokens).
+     */
+    public int[] encode(String text, boolean addSpecial) {
+        if (!splitAtImages || !text.contains(ChatTemplate.IMAGE_MARKER)) return tokenizer.encode(text, addSpecial);
+        java.util.List<Integer> ids = new java.util.ArrayList<>();
+        int from = 0;
+        boolean first = true;
+        while (true) {
+            int at = text.indexOf(ChatTemplate.IMAGE_MARKER, from);
+            String piece = text.substring(from, at < 0 ? text.length() : at);
+            if (first || !piece.isEmpty()) for (int id : tokenizer.encode(piece, first && addSpecial)) ids.add(id);
+            first = false;
+            if (at < 0) break;
+            ids.add(imageTokenId);
+            from = at + ChatTemplate.IMAGE_MARKER.length();
+        }
+        return ids.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** The id that marks an image in this model's prompts, or -1 for a text-only model. */
+    public int imageTokenId() {
+        return imageTokenId;
     }
 
     /**
@@ -124,9 +172,12 @@ public final class ChatFormat {
                 text.append(c);
             }
         }
-        if (!broken && !open) return tokenizer.encode(text.toString(), addsSpecial(), Arrays.copyOf(spans, n));
-        // the template cut or reordered the content (e.g. an assistant message split at </think>): the spans are
-        // lost, which matters only when some content writes a special token
+        String plain = text.toString();
+        boolean split = splitAtImages && plain.contains(ChatTemplate.IMAGE_MARKER);
+        if (!broken && !open && !split) return tokenizer.encode(plain, addsSpecial(plain), Arrays.copyOf(spans, n));
+        // the template cut or reordered the content (e.g. an assistant message split at </think>), or the text is
+        // encoded in pieces around image markers (a tokenizer without the image token): the spans are lost, which
+        // matters only when some content writes a special token
         for (ChatMessage m : messages) {
             for (ChatMessage.Part p : m.parts()) {
                 if (p instanceof ChatMessage.Text t && !Arrays.equals(tokenizer.encode(t.text(), false), tokenizer.encodeLiteral(t.text(), false))) {
@@ -140,7 +191,11 @@ public final class ChatFormat {
     }
 
     /** Whether encoding adds the tokenizer's specials: templates write theirs (BOS included) themselves, except RAW. */
-    private boolean addsSpecial() {
+    private boolean addsSpecial(String rendered) {
+        if (imageTokenId >= 0) { // transformers' processor rule: the tokenizer's specials unless the text starts with BOS
+            int bos = tokenizer.bosId();
+            return bos < 0 || !rendered.startsWith(tokenizer.token(bos));
+        }
         return jinja == null && template == ChatTemplate.RAW;
     }
 

@@ -203,7 +203,10 @@ public final class LoadedModel implements AutoCloseable {
             String source = checkpoint.chatTemplate();
             JinjaChatTemplate jinja = options.template() == null && source != null
                 ? JinjaChatTemplate.compile(source, name + "'s chat template", specialTokens(tok)) : null;
-            chat = new ChatFormat(template, jinja, tok, ChatTemplate.defaultSystemPrompt(source), text().config().eosTokenIds());
+            // a template that takes content as a string (a GGUF's text template) gets the images inline, as llama.cpp's mtmd does
+            if (jinja != null && takesImages()) jinja = jinja.withInlineImages(ChatTemplate.IMAGE_LINE);
+            chat = new ChatFormat(template, jinja, tok, ChatTemplate.defaultSystemPrompt(source), text().config().eosTokenIds(),
+                takesImages() ? images().imageTokenId() : -1);
         }
         return chat;
     }

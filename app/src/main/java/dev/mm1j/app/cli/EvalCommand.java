@@ -39,11 +39,15 @@ final class EvalCommand implements Command, Main.SwitchAware {
             shape, when the fixture has them): the Java engine's exact-match accuracy against the expected answers,
             PyTorch's (from the fixture), and how often the Java answer is PyTorch's greedy answer token for token.
             Also checks that the prompts tokenize to PyTorch's ids. The fixture is written by tools/demo/eval.py
-            (fresh images, questions and conversations, drawn with another seed than training).
+            (fresh images, questions and conversations, drawn with another seed than training); the LLaVA fixtures'
+            eval.jsonl by tools/llava/chat_golden.py, e.g.
+              mm1j eval --model text.gguf --mmproj mmproj.gguf --cases eval.jsonl
 
             options:
               --model DIR     checkpoint folder (default: the demo model, models/mm1-demo)
-              --cases FILE    the fixture (default: DIR/eval/cases.jsonl)
+              --cases FILE    the fixture (default: DIR/eval/cases.jsonl); one JSON object a line: id, category,
+                              images, prompt (MM1 format) and/or messages (role, content, images), prompt_ids,
+                              expected, torch_answer, torch_ids, optionally max_new
               --limit N       only the first N cases
               --verbose       list every case where Java and PyTorch differ, or the answer is wrong
             """.formatted(EvalCases.MAX_NEW) + ModelOptions.HELP.replaceFirst("  --model PATH[^\n]*\n", "");
@@ -63,7 +67,8 @@ final class EvalCommand implements Command, Main.SwitchAware {
         args.checkUnknown();
         if (limit < 1) throw new CliException("--limit must be at least 1, got " + limit);
         Path model = mo.modelOrDefault();
-        Path casesFile = casesOption != null ? Path.of(casesOption) : model.resolve("eval/cases.jsonl");
+        Path casesFile = casesOption != null ? Path.of(casesOption)
+            : (java.nio.file.Files.isDirectory(model) ? model : model.toAbsolutePath().getParent()).resolve("eval/cases.jsonl");
         List<EvalCases.Case> cases = EvalCases.read(casesFile);
         if (cases.size() > limit) cases = cases.subList(0, limit);
         List<EvalCases.Outcome> outcomes = new ArrayList<>();

@@ -30,7 +30,7 @@ final class ModelOptions {
                             backend computes on it)
         """;
     static final String TEMPLATE_HELP = """
-          --template NAME   a built-in chat format: llama3, chatml, mistral, mm1, raw (default: the checkpoint's own
+          --template NAME   a built-in chat format: llama3, chatml, mistral, vicuna, mm1, raw (default: the checkpoint's own
                             chat template, rendered as transformers does; else recognised from the model type)
         """;
 

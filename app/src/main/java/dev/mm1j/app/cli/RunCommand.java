@@ -59,7 +59,7 @@ final class RunCommand implements Command, Main.SwitchAware {
               --shot "IMG[,IMG]|QUESTION|ANSWER"  a solved example before the question (few-shot; repeatable)
               --raw             use the prompt text as is, without the chat format: each <image> takes the next
                                 --image file, each <image:FILE> its file (interleave images and text freely)
-              --template NAME   a built-in chat format: llama3, chatml, mistral, mm1, raw (default: the checkpoint's own)
+              --template NAME   a built-in chat format: llama3, chatml, mistral, vicuna, mm1, raw (default: the checkpoint's own)
             """ + GenerationOptions.HELP.formatted(256)
                 .replace("temperature (default 0.8; 0 = greedy)", "temperature (default 0: greedy, the demo model's exact answers)") + """
               --max-pixels N    refuse images whose header declares more pixels (default %d)

@@ -155,7 +155,8 @@ final class Requests {
         int found = 0;
         for (int id : ids) if (id == img) found++;
         if (found > images) {
-            throw ApiException.badRequest(param, "the text holds the image placeholder '" + chat.tokenizer().token(img) + "' " + (found - images)
+            String marker = chat.tokenizer().token(img); // null where the vocabulary has no image token (a GGUF pair)
+            throw ApiException.badRequest(param, "the text holds the image placeholder '" + (marker != null ? marker : dev.mm1j.model.generation.ChatTemplate.IMAGE_MARKER) + "' " + (found - images)
                 + " time(s) more than the request has images; images are given as image_url parts, not as text");
         }
         if (found < images) {

@@ -47,7 +47,12 @@ final class ServerHarness implements AutoCloseable {
     }
 
     static ServerHarness start(ServerConfig c) throws IOException {
-        return new ServerHarness(OpenAiServer.start(Model.get(), c, line -> System.err.println("server: " + line)), c.apiKey());
+        return start(Model.get(), c);
+    }
+
+    /** A server on another model (the caller owns and closes it). */
+    static ServerHarness start(LoadedModel model, ServerConfig c) throws IOException {
+        return new ServerHarness(OpenAiServer.start(model, c, line -> System.err.println("server: " + line)), c.apiKey());
     }
 
     HttpRequest.Builder request(String path) {

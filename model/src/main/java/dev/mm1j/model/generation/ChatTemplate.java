@@ -9,6 +9,11 @@ import java.util.Locale;
  * {@code --template} ({@link JinjaChatTemplate} renders the checkpoint's own template; {@link #detect} guesses
  * which of these a template resembles). The rendered text holds the special tokens literally (BOS included where
  * the format has one) and is meant to be encoded without adding specials again.
+ *
+ * <p>Images: a message's parts are rendered in order, each image as {@link #IMAGE_LINE} ({@code <image>\n}, LLaVA's
+ * convention: the image on its own line before the text that follows), so that {@code [image, "What is it?"]} gives
+ * {@code <image>\nWhat is it?} — what the LLaVA processors' templates render for that message. MM1 keeps its own
+ * layout (a question's images after it).
  */
 public enum ChatTemplate {
     /** Llama 3: {@code <|start_header_id|>role<|end_header_id|>\n\ncontent<|eot_id|>} after {@code <|begin_of_text|>}. */
@@ -18,6 +23,12 @@ public enum ChatTemplate {
     /** Mistral / Llama 2: {@code <s>[INST] user [/INST]answer</s>}; a system message goes before the first user text. */
     MISTRAL,
     /**
+     * Vicuna v1 as LLaVA-1.5 and the Vicuna-based LLaVA-NeXT were trained and as llava-hf's processor template renders
+     * it: {@code <s>USER: <image>\nquestion ASSISTANT:}; answers {@code ASSISTANT: answer</s>}; a system message
+     * {@code system } in front.
+     */
+    VICUNA,
+    /**
      * MM1 (the demo model's format, tools/demo/chat.py): {@code <s>}, then per user turn {@code Question: q\n<image>…\nAnswer:}
      * (the question first, then its images; no image line without images), per answer {@code ' answer</s>'}, a
      * system message as its own line; a turn after an answer starts with {@code \n}. A message's text parts are joined
@@ -26,6 +37,11 @@ public enum ChatTemplate {
     MM1,
     /** No format: the messages' text concatenated (for base models). */
     RAW;
+
+    /** The marker of an image in rendered text; the tokenizer (or {@code ChatFormat}) turns it into the image id. */
+    public static final String IMAGE_MARKER = "<image>";
+    /** How the built-in formats (all but MM1) render an image part. */
+    public static final String IMAGE_LINE = IMAGE_MARKER + "\n";
 
     /**
      * The conversation as text. {@code bos} and {@code eos} are the tokenizer's BOS/EOS strings (used by
@@ -46,12 +62,12 @@ public enum ChatTemplate {
             case LLAMA3 -> {
                 sb.append("<|begin_of_text|>");
                 for (ChatMessage m : messages) {
-                    sb.append("<|start_header_id|>").append(m.role()).append("<|end_header_id|>\n\n").append(m.content().strip()).append("<|eot_id|>");
+                    sb.append("<|start_header_id|>").append(m.role()).append("<|end_header_id|>\n\n").append(body(m).strip()).append("<|eot_id|>");
                 }
                 if (addGenerationPrompt) sb.append("<|start_header_id|>assistant<|end_header_id|>\n\n");
             }
             case CHATML -> {
-                for (ChatMessage m : messages) sb.append("<|im_start|>").append(m.role()).append('\n').append(m.content()).append("<|im_end|>\n");
+                for (ChatMessage m : messages) sb.append("<|im_start|>").append(m.role()).append('\n').append(body(m)).append("<|im_end|>\n");
                 if (addGenerationPrompt) sb.append("<|im_start|>assistant\n");
             }
             case MISTRAL -> {
@@ -61,7 +77,7 @@ public enum ChatTemplate {
                     switch (m.role()) {
                         case "system" -> system = system == null ? m.content() : system + "\n\n" + m.content();
                         case "user" -> {
-                            String text = system == null ? m.content() : system + "\n\n" + m.content();
+                            String text = system == null ? body(m) : system + "\n\n" + body(m);
                             system = null;
                             sb.append("[INST] ").append(text).append(" [/INST]");
                         }
@@ -69,10 +85,32 @@ public enum ChatTemplate {
                     }
                 }
             }
+            case VICUNA -> {
+                sb.append(orEmpty(bos));
+                for (ChatMessage m : messages) {
+                    switch (m.role()) {
+                        case "system" -> sb.append(m.content()).append(' ');
+                        case "user" -> sb.append("USER: ").append(body(m)).append(' ');
+                        default -> sb.append("ASSISTANT: ").append(m.content()).append(orEmpty(eos));
+                    }
+                }
+                if (addGenerationPrompt) sb.append("ASSISTANT:");
+            }
             case MM1 -> renderMm1(sb, messages, orEmpty(bos), orEmpty(eos));
             case RAW -> {
-                for (ChatMessage m : messages) sb.append(m.content());
+                for (ChatMessage m : messages) sb.append(body(m));
             }
+        }
+        return sb.toString();
+    }
+
+    /** A message's parts in order: text as is, each image as {@link #IMAGE_LINE}. */
+    static String body(ChatMessage m) {
+        if (m.images() == 0) return m.content();
+        StringBuilder sb = new StringBuilder();
+        for (ChatMessage.Part p : m.parts()) {
+            if (p instanceof ChatMessage.Text t) sb.append(t.text());
+            else sb.append(IMAGE_LINE);
         }
         return sb.toString();
     }
@@ -139,10 +177,10 @@ public enum ChatTemplate {
         };
     }
 
-    /** The template called {@code name} (llama3, chatml, mistral, mm1, raw; case-insensitive). */
+    /** The template called {@code name} (llama3, chatml, mistral, vicuna, mm1, raw; case-insensitive). */
     public static ChatTemplate byName(String name) {
         for (ChatTemplate t : values()) if (t.name().equalsIgnoreCase(name)) return t;
-        throw new Mm1jException("unknown chat template '" + name + "' (llama3, chatml, mistral, mm1, raw)");
+        throw new Mm1jException("unknown chat template '" + name + "' (llama3, chatml, mistral, vicuna, mm1, raw)");
     }
 
     /**
@@ -155,6 +193,7 @@ public enum ChatTemplate {
             if (jinja.contains("<|im_start|>")) return CHATML;
             if (jinja.contains("[INST]")) return MISTRAL;
             if (jinja.contains("Question:") && jinja.contains("Answer:")) return MM1;
+            if (jinja.contains("ASSISTANT:")) return VICUNA;
         }
         return switch (modelType == null ? "" : modelType.toLowerCase(Locale.ROOT)) {
             case "mm1" -> MM1;

@@ -28,6 +28,11 @@ import java.util.regex.Pattern;
  * {@code ['text']} (the LLaVA processors' templates, Qwen2-VL's), else a string, with an {@code images} count
  * beside it when the template reads {@code message['images']} (the MM1 demo's does) — so every other template
  * sees exactly transformers' context. {@link ContentStyle} overrides the choice of content form.
+ *
+ * <p>{@link #withInlineImages}: for models that take images, a template of the TEXT style that does not read the
+ * image count (a text model's template, as a GGUF pair carries) would lose a message's images; there each image part
+ * becomes the marker text inside {@code content}, at its position (llama.cpp's mtmd puts its media marker in the
+ * text the same way).
  */
 public final class JinjaChatTemplate {
     /** The names {@code --template} accepts, for messages. */
@@ -51,9 +56,16 @@ public final class JinjaChatTemplate {
     private final ContentStyle style;
     private final boolean imageCount;
     private final Supplier<LocalDateTime> clock;
+    private final String inlineImage; // null: images are not written into string content
 
     private JinjaChatTemplate(JinjaTemplate template, String origin, Map<String, Object> specialTokens, ContentStyle style,
                               boolean imageCount, Supplier<LocalDateTime> clock) {
+        this(template, origin, specialTokens, style, imageCount, clock, null);
+    }
+
+    private JinjaChatTemplate(JinjaTemplate template, String origin, Map<String, Object> specialTokens, ContentStyle style,
+                              boolean imageCount, Supplier<LocalDateTime> clock, String inlineImage) {
+        this.inlineImage = inlineImage;
         this.template = template;
         this.origin = origin;
         this.specialTokens = specialTokens;
@@ -85,6 +97,14 @@ public final class JinjaChatTemplate {
         } catch (JinjaException e) {
             throw new ChatTemplateException(origin, e);
         }
+    }
+
+    /**
+     * This template, with each image part written as {@code marker} into a message's string content (at its
+     * position among the text parts) when the template takes content as a string and does not read the image count.
+     */
+    public JinjaChatTemplate withInlineImages(String marker) {
+        return new JinjaChatTemplate(template, origin, specialTokens, style, imageCount, clock, java.util.Objects.requireNonNull(marker, "marker"));
     }
 
     /** The conversation as prompt text; with {@code addGenerationPrompt} it ends where the assistant's reply starts. */
@@ -130,6 +150,10 @@ public final class JinjaChatTemplate {
                 parts.add(part);
             }
             out.put("content", parts);
+        } else if (inlineImage != null && !imageCount && m.images() > 0) {
+            StringBuilder text = new StringBuilder();
+            for (ChatMessage.Part p : m.parts()) text.append(p instanceof ChatMessage.Text t ? t.text() : inlineImage);
+            out.put("content", text.toString());
         } else {
             out.put("content", m.content());
             if (imageCount) out.put("images", (long) m.images());

@@ -3,6 +3,7 @@ package dev.mm1j.model.llava;
 import dev.mm1j.core.backend.Ops;
 import dev.mm1j.core.backend.UnaryOp;
 import dev.mm1j.core.format.Checkpoint;
+import dev.mm1j.core.format.gguf.GgufWeights;
 import dev.mm1j.core.weights.Weights;
 import dev.mm1j.model.ModelFamily;
 import dev.mm1j.model.Network;
@@ -113,10 +114,31 @@ public final class LlavaFamily implements ModelFamily {
         for (String n : List.of("post_layernorm.weight", "post_layernorm.bias", "embeddings.position_ids")) vm.getOptional(n);
     }
 
-    /** The chat format from the checkpoint's template, else the text model's family (LLaVA's own Jinja templates need the interpreter). */
+    /**
+     * The chat format when the checkpoint has no template, as each LLaVA was trained (and as llava-hf's processor
+     * templates render it): a Mistral text model (llava-v1.6-mistral) {@link ChatTemplate#MISTRAL}
+     * ({@code [INST] <image>\n... [/INST]}); a Llama 3 vocabulary (llama3-llava-next) {@link ChatTemplate#LLAMA3};
+     * Qwen2 {@link ChatTemplate#CHATML}; any other Llama (llava-1.5, the Vicuna-based llava-v1.6)
+     * {@link ChatTemplate#VICUNA} ({@code USER: <image>\n... ASSISTANT:}). A GGUF pair's text file says only
+     * {@code llama}: there a file or {@code general.name} naming Mistral picks MISTRAL. With a template, the format it
+     * is recognised as (its end-of-turn tokens; the template itself renders).
+     */
     @Override
     public ChatTemplate defaultTemplate(Checkpoint c, int vocabSize) {
         String textType = c.config().has("text_config") ? c.config().getObject("text_config").optString("model_type", "llama") : c.modelType();
-        return ChatTemplate.detect(c.chatTemplate(), textType, vocabSize);
+        if (c.chatTemplate() != null) return ChatTemplate.detect(c.chatTemplate(), textType, vocabSize);
+        return switch (textType) {
+            case "mistral", "mixtral" -> ChatTemplate.MISTRAL;
+            case "qwen2" -> ChatTemplate.CHATML;
+            default -> vocabSize >= 128000 ? ChatTemplate.LLAMA3 : namesMistral(c) ? ChatTemplate.MISTRAL : ChatTemplate.VICUNA;
+        };
+    }
+
+    /** Whether a GGUF file's name or {@code general.name} says Mistral (llava-v1.6-mistral-7b.Q4_K_M.gguf). */
+    private static boolean namesMistral(Checkpoint c) {
+        if (!c.isGguf()) return false;
+        String name = c.name();
+        if (c.source() instanceof GgufWeights g && g.file().has("general.name")) name += " " + g.file().string("general.name");
+        return name.toLowerCase(java.util.Locale.ROOT).contains("mistral");
     }
 }

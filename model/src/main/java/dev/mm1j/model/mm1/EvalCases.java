@@ -27,7 +27,10 @@ import java.util.regex.Pattern;
  * ({@code role}, {@code content}, {@code images}: a question with its images, earlier answers, follow-up questions),
  * and labels to report by: {@code section} ("main", "variants"), {@code variant} (the phrasing variant) and
  * {@code canvas} ("square", "wide", "tall", "mixed", "none"). {@link #run} answers a case with the Java engine the way a
- * user would (the conversation through the chat format, greedy, at most {@value #MAX_NEW} tokens) and compares.
+ * user would (the conversation through the chat format, greedy, at most {@value #MAX_NEW} tokens, or the case's
+ * {@code max_new}) and compares. Fixtures of other models (the LLaVA fixtures' eval.jsonl, written by
+ * tools/llava/chat_golden.py) give {@code messages} and no {@code prompt}; their answers are compared stripped (MM1's
+ * format keeps its leading space).
  */
 public final class EvalCases {
     /** New tokens per answer, as in tools/demo/eval.py. */
@@ -41,7 +44,7 @@ public final class EvalCases {
      * used), {@code section}, {@code variant} and {@code canvas} are "" there.
      */
     public record Case(int id, String category, List<Path> images, String prompt, int[] promptIds, String expected,
-                       String torchAnswer, int[] torchIds, List<ChatMessage> messages, String section, String variant, String canvas) {}
+                       String torchAnswer, int[] torchIds, List<ChatMessage> messages, String section, String variant, String canvas, int maxNew) {}
 
     /** The Java engine's answer to a case. */
     public record Outcome(Case c, boolean promptIdsMatch, int[] ids, String answer, boolean exact, boolean agrees, boolean torchExact) {}
@@ -68,9 +71,11 @@ public final class EvalCases {
                     }
                 }
             }
-            out.add(new Case(o.getInt("id"), o.getString("category"), images, o.getString("prompt"), ints(o.getLongs("prompt_ids")),
-                o.getString("expected"), o.getString("torch_answer"), ints(o.getLongs("torch_ids")), messages,
-                o.optString("section", ""), o.optString("variant", ""), o.optString("canvas", "")));
+            int maxNew = o.optInt("max_new", MAX_NEW);
+            if (maxNew < 1) throw new Mm1jException(o.path() + ": max_new must be at least 1, got " + maxNew);
+            out.add(new Case(o.getInt("id"), o.getString("category"), images, messages != null ? o.optString("prompt", null) : o.getString("prompt"),
+                ints(o.getLongs("prompt_ids")), o.getString("expected"), o.getString("torch_answer"), ints(o.getLongs("torch_ids")), messages,
+                o.optString("section", ""), o.optString("variant", ""), o.optString("canvas", ""), maxNew));
         }
         if (out.isEmpty()) throw new Mm1jException(jsonl + " holds no cases");
         return out;
@@ -114,11 +119,12 @@ public final class EvalCases {
     public static Outcome run(Mm1 model, Case c) {
         Prompt p = prompt(c);
         boolean idsMatch = Arrays.equals(model.promptIds(p), c.promptIds());
-        Mm1.Result r = model.generate(p, SamplingParams.greedy(), MAX_NEW, List.of(), null);
+        Mm1.Result r = model.generate(p, SamplingParams.greedy(), c.maxNew(), List.of(), null);
         boolean eos = r.reason() == GenerationResult.StopReason.STOP_TOKEN;
         int[] ids = Arrays.copyOf(r.tokens(), r.tokens().length + (eos ? 1 : 0));
         if (eos) ids[ids.length - 1] = model.tokenizer().eosId();
-        boolean exact = eos && r.text().equals(" " + c.expected());
+        // MM1's format puts one space before the answer (" four"); other formats' answers are compared stripped
+        boolean exact = eos && (model.template() == dev.mm1j.model.generation.ChatTemplate.MM1 ? r.text().equals(" " + c.expected()) : r.text().strip().equals(c.expected()));
         int[] t = c.torchIds();
         boolean torchExact = t.length > 0 && t[t.length - 1] == model.tokenizer().eosId() && c.torchAnswer().equals(c.expected());
         return new Outcome(c, idsMatch, ids, r.text().strip(), exact, Arrays.equals(ids, t), torchExact);

@@ -189,7 +189,7 @@ public final class Mm1 implements AutoCloseable {
      */
     public int[] promptIds(Prompt prompt) {
         // formats render BOS themselves; raw text gets the tokenizer's specials
-        return prompt.rawText() != null ? chat.tokenizer().encode(prompt.rawText(), true) : chat.promptIds(prompt.messages());
+        return prompt.rawText() != null ? chat.encode(prompt.rawText(), true) : chat.promptIds(prompt.messages());
     }
 
     /** Encodes the images, {@value #ENCODE_CHUNK} per batch with a progress line when there are more. */

@@ -85,7 +85,7 @@ class JinjaChatTemplateTest {
         assertEquals(2, e.jinja().line());
         assertTrue(e.getMessage().startsWith("cannot use the chat template of some-model/tokenizer_config.json:"), e.getMessage());
         assertTrue(e.getMessage().contains("line 2, column 16: unknown filter 'frobnicate'"), e.getMessage());
-        assertTrue(e.getMessage().contains("--template llama3|chatml|mistral|mm1|raw"), e.getMessage());
+        assertTrue(e.getMessage().contains("--template llama3|chatml|mistral|vicuna|mm1|raw"), e.getMessage());
     }
 
     @Test
