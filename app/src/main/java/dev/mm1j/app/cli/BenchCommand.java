@@ -26,13 +26,15 @@ final class BenchCommand implements Command, Main.SwitchAware {
     @Override
     public String usage() {
         return "usage: mm1j bench [TARGET] [options]\n\ntargets:\n  text     (default with --model) prompt processing and generation, tokens/s\n"
-            + "  mm1      (default with --preset or --images) images, prompt and generation of the whole MM1 model\n"
-            + "  vision   the image encoder and the connector, ms per image\n\n" + TextBench.USAGE + "\n" + Mm1Bench.USAGE + "\n" + VisionBench.USAGE;
+            + "  mm1      (default with --preset or --images) images, prompt and generation of a whole MM1 or LLaVA model\n"
+            + "  vision   the image encoder and the connector, ms per image\n\n" + TextBench.USAGE + "\n" + Mm1Bench.USAGE + LlavaBench.USAGE + "\n" + VisionBench.USAGE;
     }
 
     @Override
     public int run(Args args, PrintStream out, PrintStream err) throws Exception {
-        if (args.positional().isEmpty() && (args.has("preset") || args.has("model") && args.has("images"))) return new Mm1Bench().run(args, out, err);
+        if (args.positional().isEmpty() && (args.has("preset") || args.has("model") && (args.has("images") || args.has("image") || args.has("image-size")))) {
+            return new Mm1Bench().run(args, out, err);
+        }
         if (args.positional().isEmpty() && args.has("model")) return new TextBench().run(args, out, err);
         if (args.positional().isEmpty()) throw new CliException("missing --model PATH, --preset NAME --random-weights, or the target: text, vision");
         String target = args.positional().getFirst();

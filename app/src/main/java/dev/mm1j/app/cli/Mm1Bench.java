@@ -30,7 +30,7 @@ import java.util.SplittableRandom;
 final class Mm1Bench {
     static final String USAGE = """
         usage: mm1j bench --preset NAME --random-weights [--weights q8_0] [--experts N] [--images 1] [-p 64] [-n 32] [-r 3]
-               mm1j bench --model DIR --images N [-p 64] [-n 32]            (an MM1 checkpoint)
+               mm1j bench --model DIR --images N [-p 64] [-n 32]            (an MM1 checkpoint; LLaVA: see below)
 
         The MM1 path end to end on seeded random weights generated in memory (no files; matmul weights written
         straight in the --weights type, e.g. q8_0) or on a checkpoint: --images random images encoded, a prompt of
@@ -57,6 +57,7 @@ final class Mm1Bench {
         int r = args.has("r") ? args.getInt("r", 3) : args.getInt("repetitions", 3);
         long seed = args.getLong("seed", 42);
         ModelOptions mo = ModelOptions.read(args, "auto");
+        LlavaBench.Options llavaOptions = preset == null ? LlavaBench.Options.read(args) : null;
         args.checkUnknown();
         if (preset != null && mo.model != null) throw new CliException("give --preset (random weights) or --model, not both");
         if (preset != null && !random) throw new CliException("--preset needs --random-weights (MM1 weights were never released; the presets run on random weights)");
@@ -86,6 +87,15 @@ final class Mm1Bench {
             weightType = model.text().describe().replaceAll(".*weights ", "");
         }
         try (model) {
+            if (model.images() instanceof dev.mm1j.model.llava.LlavaModel llava) {
+                err.println("mm1j bench: " + model.name() + ": " + llava.config().describe());
+                err.printf(Locale.ROOT, "mm1j bench: ready in %.1f s; backend %s%n", (System.nanoTime() - t0) / 1e9, model.ops().backend().description());
+                LlavaBench.measure(model, llava, weightType, llavaOptions, p, n, r, seed, TextBench.kvDtype(mo, model), mo.threads(), out, err);
+                return 0;
+            }
+            if (llavaOptions != null && (!llavaOptions.files().isEmpty() || llavaOptions.width() > 0)) {
+                throw new CliException("--image and --image-size are for LLaVA models; MM1 benchmarks random images of its encoder size");
+            }
             if (!(model.images() instanceof Mm1Model mm1)) throw new CliException(model.name() + " is not an MM1 checkpoint (model_type mm1); for text models use mm1j bench --model without --images");
             Mm1Config config = mm1.config();
             err.println("mm1j bench: " + model.name() + ": " + config.describe());
