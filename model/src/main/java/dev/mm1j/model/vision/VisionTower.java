@@ -152,7 +152,13 @@ public final class VisionTower implements AutoCloseable {
         long wd = c.hiddenSize(), heads = c.numAttentionHeads(), hd = c.headDim();
         long first = dropClass ? 1 : 0;
         Tensor input = pixels.isHost() && pixels.isContiguous() ? ops.upload(pixels) : pixels; // itself on a host backend
-        Tensor out = ops.allocate(DType.F32, n, len - first, wd * states.length);
+        // the last hidden state alone (MM1, most LLaVA checkpoints) is copied out after the layers, as before
+        // LLaVA's lists of states: with the output allocated ahead of the run state, the C-Abstractor run right
+        // after a 32-layer tower took 1.8x as long (mm1j bench vision, mm1-3b BF16: 135-168 vs 76-90 ms per image;
+        // the tower's own time unchanged; not seen with one layer), presumably the native allocator's reuse of
+        // the freed run state; measured, the cause not proven
+        boolean lastOnly = states.length == 1 && states[0] == layersToRun;
+        Tensor out = lastOnly ? null : ops.allocate(DType.F32, n, len - first, wd * states.length);
         try (RunState s = new RunState(ops, n, g, wd, heads, c.intermediateSize())) {
             // 1. patchify: a conv with stride = kernel over the channels-last view of the pixels
             ops.conv2d(s.patches, input.permute(0, 2, 3, 1), patchWeight, c.patchSize(), 0, 1);
@@ -167,7 +173,7 @@ public final class VisionTower implements AutoCloseable {
             ops.layerNorm(s.x, s.h, preLnWeight, preLnBias, (float) c.layerNormEps());
             s.swap();
             probe.record("vision.pre_layrnorm", s.h);
-            take(out, s.h, states, 0, first, wd);
+            if (!lastOnly) take(out, s.h, states, 0, first, wd);
             // 4. the layers (hidden state i + 1 after layer i)
             float eps = (float) c.layerNormEps(), scale = (float) (1.0 / Math.sqrt(hd));
             UnaryOp act = c.hiddenAct().equals("gelu") ? UnaryOp.GELU : UnaryOp.QUICK_GELU;
@@ -186,13 +192,17 @@ public final class VisionTower implements AutoCloseable {
                 l.fc2.forward(ops, s.x, s.mlp);
                 ops.add(s.h, s.h, s.x);
                 if (probe != Probe.NONE) probe.record("vision.layers." + i, s.h);
-                take(out, s.h, states, i + 1, first, wd);
+                if (!lastOnly) take(out, s.h, states, i + 1, first, wd);
             }
             // 5. the selected hidden state(s)
+            if (lastOnly) {
+                out = ops.allocate(DType.F32, n, len - first, wd);
+                ops.copy(out, s.h.slice(1, first, len));
+            }
             probe.record("vision.features", out);
             return out;
         } catch (RuntimeException | Error e) {
-            out.close();
+            if (out != null) out.close();
             throw e;
         } finally {
             if (input != pixels) input.close();
