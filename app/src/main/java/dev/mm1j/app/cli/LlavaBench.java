@@ -136,14 +136,14 @@ final class LlavaBench {
             "-".repeat(22), "-".repeat(24));
         String row = "| %-22s | %-8s | %-10s | %7d | %-28s | %22s | %-24s |%n";
         String backend = ops.backend().name();
-        double enc = mean(encodeMs);
-        out.printf(Locale.ROOT, row, name, weightType, backend, threads, "image encode " + imageDesc, meanSd(encodeMs, "ms/image"),
+        double enc = Mm1Bench.mean(encodeMs);
+        out.printf(Locale.ROOT, row, name, weightType, backend, threads, "image encode " + imageDesc, Mm1Bench.meanSd(encodeMs, "ms/image"),
             String.format(Locale.ROOT, "%.1f GFLOP/s, %d view%s", flopsPerView * views / images.size() / (enc / 1e3) / 1e9, views, views == 1 ? "" : "s"));
-        out.printf(Locale.ROOT, row, name, weightType, backend, threads, "image preprocess", meanSd(prepMs, "ms/image"), rows + " rows");
-        out.printf(Locale.ROOT, row, name, weightType, backend, threads, "pp" + p + "+" + rows + " image", meanSd(prefillTps, "t/s"), positions + " positions");
+        out.printf(Locale.ROOT, row, name, weightType, backend, threads, "image preprocess", Mm1Bench.meanSd(prepMs, "ms/image"), rows + " rows");
+        out.printf(Locale.ROOT, row, name, weightType, backend, threads, "pp" + p + "+" + rows + " image", Mm1Bench.meanSd(prefillTps, "t/s"), positions + " positions");
         if (n > 0) {
-            out.printf(Locale.ROOT, row, name, weightType, backend, threads, "tg" + n, meanSd(genTps, "t/s"),
-                String.format(Locale.ROOT, "weights %.1f GB/s", mean(genTps) * model.text().bytesPerToken() / 1e9));
+            out.printf(Locale.ROOT, row, name, weightType, backend, threads, "tg" + n, Mm1Bench.meanSd(genTps, "t/s"),
+                String.format(Locale.ROOT, "weights %.1f GB/s", Mm1Bench.mean(genTps) * model.text().bytesPerToken() / 1e9));
         }
         out.printf(Locale.ROOT, "(encoder: %d of %d CLIP layers run, %.1f GFLOP per %dpx view incl. the projector; KV cache %s)%n", config.layersToRun(),
             config.vision().numHiddenLayers(), flopsPerView / 1e9, s, kv);
@@ -174,18 +174,5 @@ final class LlavaBench {
             id = rnd.nextInt(vocab);
         } while (id == image);
         return id;
-    }
-
-    private static double mean(double[] x) {
-        double s = 0;
-        for (double v : x) s += v;
-        return s / x.length;
-    }
-
-    private static String meanSd(double[] x, String unit) {
-        double m = mean(x), ss = 0;
-        for (double v : x) ss += (v - m) * (v - m);
-        double sd = x.length > 1 ? Math.sqrt(ss / (x.length - 1)) : 0;
-        return String.format(Locale.ROOT, "%.2f ± %.2f %s", m, sd, unit);
     }
 }

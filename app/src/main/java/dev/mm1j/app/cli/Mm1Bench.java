@@ -252,13 +252,13 @@ final class Mm1Bench {
         return Tensor.of(px, n, 3, size, size);
     }
 
-    private static double mean(double[] x) {
+    static double mean(double[] x) {
         double s = 0;
         for (double v : x) s += v;
         return s / x.length;
     }
 
-    private static String meanSd(double[] x, String unit) {
+    static String meanSd(double[] x, String unit) {
         double m = mean(x), ss = 0;
         for (double v : x) ss += (v - m) * (v - m);
         double sd = x.length > 1 ? Math.sqrt(ss / (x.length - 1)) : 0;
